@@ -1,0 +1,65 @@
+"""The transactional outbox: handlers write rows in their transaction; the relay publishes
+them in order, then deletes them. A crash between publish and delete republishes, and the
+consumers' inboxes absorb the duplicate (at least once, effects once).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+from sqlalchemy import LargeBinary, delete, func
+from sqlmodel import Column, Field, Session, SQLModel, col, select
+
+from convenio_contracts import Event, encode
+from convenio_contracts.topics import topic_for
+
+from .tracing import current_trace_headers
+
+
+class OutboxRecord(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=249)
+    key: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    value: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    headers: str = Field(description="JSON list of [name, base64 value]")
+    event_type: str = Field(max_length=200)
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def header_list(self) -> list[tuple[str, bytes]]:
+        return [(k, base64.b64decode(v)) for k, v in json.loads(self.headers)]
+
+
+def encode_headers(headers: list[tuple[str, bytes]]) -> str:
+    return json.dumps([[k, base64.b64encode(v).decode()] for k, v in headers])
+
+
+def outbox_row_for(event: Event, *, source: str) -> OutboxRecord:
+    """An outbox row carrying ``event`` to its catalogued topic, with the current trace."""
+    record = encode(event, source=source, trace_headers=current_trace_headers())
+    return OutboxRecord(
+        topic=topic_for(event.event_type).name,
+        key=record.key,
+        value=record.value,
+        headers=encode_headers(record.headers),
+        event_type=event.event_type,
+    )
+
+
+def pending(session: Session, limit: int) -> list[OutboxRecord]:
+    return list(session.exec(select(OutboxRecord).order_by(col(OutboxRecord.id)).limit(limit)))
+
+
+def delete_sent(session: Session, ids: list[int]) -> None:
+    session.execute(delete(OutboxRecord).where(col(OutboxRecord.id).in_(ids)))
+
+
+def backlog(session: Session) -> tuple[int, dt.datetime | None]:
+    """How many rows wait, and when the oldest was written."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxRecord.created_at))
+    ).one()
+    return int(count), oldest

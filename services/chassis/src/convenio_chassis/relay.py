@@ -1,0 +1,155 @@
+"""The outbox relay: publishes pending rows in id order, in batches, then deletes them.
+
+Rows for one key are published in the order they were written, by one idempotent producer, so
+per-key order holds. If the broker is unreachable the rows stay and are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import anyio
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from . import outbox
+from .db import SessionFactory
+from .health import Health
+from .metrics import Metrics
+from .settings import OutboxSettings
+from .tracing import current_trace_headers, produce_span
+
+log = logging.getLogger(__name__)
+_TRACE_KEYS = ("traceparent", "tracestate")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        producer_factory: Callable[[], AIOKafkaProducer],
+        settings: OutboxSettings,
+        health: Health,
+        metrics: Metrics,
+    ) -> None:
+        self._sessions = sessions
+        self._producer_factory = producer_factory
+        self._settings = settings
+        self._health = health
+        self._metrics = metrics
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._producer: AIOKafkaProducer | None = None
+        health.pending("outbox_relay")
+
+    def wake(self) -> None:
+        """Called after a unit of work commits, so new rows go out without waiting a poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self, drain_timeout: float = 10.0) -> None:
+        """Publish what is pending (bounded), then close the producer."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with anyio.move_on_after(drain_timeout):
+                await asyncio.shield(self._task)
+            self._task.cancel()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                published = await self.publish_pending()
+            except (KafkaError, OSError) as exc:
+                self._health.set("outbox_relay", False, f"cannot publish: {exc!r}")
+                log.warning("outbox relay cannot publish, retrying in %.1fs: %r", backoff, exc)
+                await self._reset_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._settings.retry_backoff_max_s)
+                continue
+            except Exception as exc:  # the database: keep the rows, try again later
+                self._health.set("outbox_relay", False, f"cannot read outbox: {exc!r}")
+                log.warning("outbox relay cannot read the outbox: %r", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._settings.retry_backoff_max_s)
+                continue
+            backoff = 0.1
+            self._health.set("outbox_relay", True)
+            if published:
+                continue
+            if self._stopping:
+                return
+            self._wake.clear()
+            with anyio.move_on_after(self._settings.poll_interval_s):
+                await self._wake.wait()
+
+    async def publish_pending(self) -> int:
+        rows = await anyio.to_thread.run_sync(self._load)
+        self._update_backlog_metrics(rows)
+        if not rows:
+            return 0
+        producer = await self._ensure_producer()
+        deliveries = [await self._send(producer, row) for row in rows]
+        await asyncio.gather(*deliveries)
+        await anyio.to_thread.run_sync(self._delete, [r.id for r in rows if r.id is not None])
+        for row in rows:
+            self._metrics.published.labels(row.topic).inc()
+        return len(rows)
+
+    async def _send(self, producer: AIOKafkaProducer, row: outbox.OutboxRecord) -> asyncio.Future[object]:
+        headers = row.header_list()
+        stored = {k: v.decode() for k, v in headers if k in _TRACE_KEYS}
+        with produce_span(f"{row.topic} publish", stored, **{"messaging.system": "kafka",
+                                                              "messaging.destination.name": row.topic}):
+            fresh = current_trace_headers()
+        if fresh:
+            headers = [(k, v) for k, v in headers if k not in _TRACE_KEYS]
+            headers += [(k, v.encode()) for k, v in fresh.items()]
+        future: asyncio.Future[object] = await producer.send(
+            row.topic, value=row.value, key=row.key, headers=headers
+        )
+        return future
+
+    def _load(self) -> list[outbox.OutboxRecord]:
+        with self._sessions() as session:
+            return outbox.pending(session, self._settings.batch_size)
+
+    def _delete(self, ids: list[int]) -> None:
+        with self._sessions() as session, session.begin():
+            outbox.delete_sent(session, ids)
+
+    def _update_backlog_metrics(self, rows: list[outbox.OutboxRecord]) -> None:
+        self._metrics.outbox_backlog.set(len(rows))
+        oldest = rows[0].created_at if rows else None
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        age = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
+        self._metrics.outbox_oldest_age.set(age)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = self._producer_factory()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _reset_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await producer.stop()
+            except Exception as exc:
+                log.debug("closing a failed producer: %r", exc)

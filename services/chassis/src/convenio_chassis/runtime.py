@@ -1,0 +1,253 @@
+"""The service runtime: one HTTP app per service that also runs its Kafka consumer and its
+outbox relay. Each service's ``app.py`` describes itself with a ``ServiceDefinition`` and calls
+``create_app``; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from aiokafka.errors import KafkaError
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
+
+from .consumer import BatchOutcome, BatchProcessor, Handler
+from .db import SessionFactory, create_tables, is_transient, make_engine, session_factory
+from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
+from .health import Health
+from .inbox import ProcessedMessage
+from .kafka import make_broker, make_producer
+from .logs import setup_logging
+from .metrics import Metrics
+from .outbox import OutboxRecord
+from .relay import OutboxRelay
+from .settings import ServiceSettings
+from .tracing import setup_tracing
+
+log = logging.getLogger(__name__)
+CHASSIS_TABLES: tuple[type[SQLModel], ...] = (ProcessedMessage, OutboxRecord)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    principal: Principal
+    handlers: Mapping[str, Handler]
+    tables: Sequence[type[SQLModel]]
+    routers: Sequence[APIRouter] = ()
+    after_batch: Callable[[Session, str], None] | None = None
+    """Runs inside each batch's transaction after its handlers, e.g. to refresh projections."""
+    description: str = ""
+    background: Sequence[Callable[[Runtime], Any]] = field(default_factory=tuple)
+
+
+class Runtime:
+    """Everything a running service holds; built when called, never at import."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.health = Health()
+        self.metrics = Metrics()
+        self.engine = make_engine(settings.database_url)
+        self.sessions: SessionFactory = session_factory(self.engine)
+        self.group = CONSUMER_GROUPS[definition.principal]
+        self.topics = [t.name for t in subscriptions(definition.principal)]
+        self.breaker = DeadLetterBreaker(
+            settings.consumer.dlq_window,
+            settings.consumer.dlq_max_invalid_ratio,
+            settings.consumer.dlq_min_invalid,
+        )
+        self.processor = BatchProcessor(
+            group=self.group,
+            source=f"/convenio/{definition.name}",
+            handlers=definition.handlers,
+            sessions=self.sessions,
+            breaker=self.breaker,
+            metrics=self.metrics,
+            after_batch=definition.after_batch,
+        )
+        self.broker: KafkaBroker = make_broker(settings.kafka, client_id=definition.name)
+        self.relay = OutboxRelay(
+            self.sessions,
+            lambda: make_producer(settings.kafka, client_id=f"{definition.name}-relay"),
+            settings.outbox,
+            self.health,
+            self.metrics,
+        )
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.health.pending("database", "kafka")
+        if self.topics:
+            self._subscribe()
+
+    def _subscribe(self) -> None:
+        consumer = self.settings.consumer
+
+        @self.broker.subscriber(
+            *self.topics,
+            group_id=self.group,
+            batch=True,
+            max_records=consumer.max_batch,
+            batch_timeout_ms=consumer.batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK,
+            decoder=_raw_records,
+        )
+        async def on_batch(message: KafkaMessage) -> None:
+            await self.handle_batch(message.raw_message)
+
+    async def handle_batch(self, records: Any) -> BatchOutcome | None:
+        """Apply a batch; returns only when it is committed, so offsets follow the database."""
+        if not isinstance(records, tuple):
+            records = (records,)
+        backoff = 0.1
+        while True:
+            if self.breaker.open:
+                await self._halt()
+            try:
+                with self.metrics.batch_latency.labels(records[0].topic).time():
+                    outcome = await anyio.to_thread.run_sync(self.processor.process, records)
+            except DeadLetterCircuitOpenError as exc:
+                self.breaker.open = True
+                self.health.set("dead_letter_breaker", False, str(exc))
+                log.error("dead-letter breaker open, consumer halted: %s", exc)
+                continue
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                self.health.set("consumer", False, f"retrying: {exc.__class__.__name__}")
+                self.metrics.failed.labels(records[0].topic).inc()
+                log.warning("transient database error, retrying batch in %.1fs: %s", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self.health.set("consumer", True)
+            self.health.set("kafka", True, "consuming")
+            self.relay.wake()
+            return outcome
+
+    async def _halt(self) -> None:
+        """Hold the batch uncommitted until an operator restarts the service."""
+        while True:
+            await asyncio.sleep(3600)
+
+    def check_database(self) -> None:
+        with self.sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    async def start(self) -> None:
+        create_tables(self.engine, [*CHASSIS_TABLES, *self.definition.tables])
+        self.health.set("database", True)
+        self.relay.start()
+        self._tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))
+        for job in self.definition.background:
+            self._tasks.append(asyncio.create_task(job(self)))
+
+    async def _connect_broker(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await self.broker.start()
+            except (KafkaError, OSError) as exc:
+                self.health.set("kafka", False, f"cannot connect: {exc!r}")
+                log.warning("cannot connect to Kafka, retrying in %.1fs: %r", backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            self.health.set("kafka", True, "connected")
+            return
+
+    async def stop(self) -> None:
+        """Stop consuming (in-flight batches finish and commit), then drain the outbox."""
+        for task in self._tasks:
+            task.cancel()
+        await self.broker.stop()
+        await self.relay.stop()
+        self.engine.dispose()
+
+
+async def _raw_records(message: Any) -> Any:
+    """Hand the handler the raw records: the chassis decodes each one itself so that a bad
+    record is dead-lettered alone instead of failing the whole batch."""
+    return message.raw_message
+
+
+def create_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, configure_process: bool = True
+) -> FastAPI:
+    if configure_process:
+        setup_logging(definition.name, settings.log_level, settings.log_format)
+        setup_tracing(definition.name)
+    runtime = Runtime(definition, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=f"Convenio {definition.name}", description=definition.description,
+                  lifespan=lifespan)
+    app.state.runtime = runtime
+    app.include_router(_operations_router())
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health/live")
+    def live() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @router.get("/health/ready")
+    def ready(request: Request) -> JSONResponse:
+        runtime: Runtime = request.app.state.runtime
+        try:
+            runtime.check_database()
+        except Exception as exc:
+            runtime.health.set("database", False, f"unreachable: {exc.__class__.__name__}")
+        else:
+            runtime.health.set("database", True)
+        report = runtime.health.report()
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    @router.get("/metrics")
+    def metrics(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a read session on the service's own database."""
+    runtime: Runtime = request.app.state.runtime
+    with runtime.sessions() as session:
+        yield session
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run a service until SIGINT/SIGTERM; shutdown drains in-flight batches and the outbox."""
+    import uvicorn
+
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                timeout_graceful_shutdown=20)

@@ -1,0 +1,182 @@
+"""The consumer pipeline against a real SQLite database, with records built by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, Session, SQLModel, select
+
+from convenio_chassis.consumer import BatchProcessor, UnitOfWork
+from convenio_chassis.db import create_tables, make_engine, session_factory
+from convenio_chassis.dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
+from convenio_chassis.inbox import ProcessedMessage
+from convenio_chassis.outbox import OutboxRecord
+from convenio_contracts import CloudEvent, encode
+from convenio_contracts.enrolment import OfficerRegistered, RegisterOfficer
+from convenio_contracts.rejections import RejectionReason
+
+INTAKE = "enrolment.intake.v1"
+
+
+class Registration(SQLModel, table=True):
+    __tablename__ = "test_registration"
+    cuip: str = Field(primary_key=True)
+
+
+@dataclass
+class Record:
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    topic: str = INTAKE
+    partition: int = 0
+    offset: int = 0
+    key: bytes | None = b"k"
+
+
+@dataclass
+class Behaviour:
+    fail_for: set[str] = field(default_factory=set)
+    transient: bool = False
+    reject_for: set[str] = field(default_factory=set)
+
+
+def register(cuip: str) -> Record:
+    event = RegisterOfficer(
+        cuip=cuip, curp="GOML850101HMCRRS09", full_name="Luis Gómez", sex="hombre",
+        corporation="Policía de Toluca", level="municipal", municipality=15106,
+        profile="proximidad", rank="policía", hire_year=2019,
+    )
+    out = encode(event, source="/tests")
+    return Record(out.value, out.headers)
+
+
+@pytest.fixture
+def sessions(tmp_path: Path) -> Iterator:
+    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+    create_tables(engine, [ProcessedMessage, OutboxRecord, Registration])
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def behaviour() -> Behaviour:
+    return Behaviour()
+
+
+@pytest.fixture
+def processor(sessions, behaviour: Behaviour) -> BatchProcessor:
+    def handle(uow: UnitOfWork, event: CloudEvent) -> None:
+        cuip = event.data.cuip  # type: ignore[attr-defined]
+        uow.session.add(Registration(cuip=cuip))
+        uow.session.flush()  # the partial effect a failing handler must not leave behind
+        if cuip in behaviour.fail_for:
+            if behaviour.transient:
+                raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+            raise RuntimeError(f"bug while handling {cuip}")
+        if cuip in behaviour.reject_for:
+            uow.reject(RejectionReason.CONFLICTING_REGISTRATION, "differs")
+            return
+        uow.emit(OfficerRegistered(
+            officer_id="off_" + "0" * 32, sex="hombre", corporation="x", level="municipal",
+            municipality=15106, profile="proximidad", rank="policía", hire_year=2019,
+        ))
+
+    return BatchProcessor("svc", "/tests", {RegisterOfficer.event_type: handle}, sessions,
+                          DeadLetterBreaker(window=10, max_invalid_ratio=0.5, min_invalid=4))
+
+
+def rows(sessions, table: type[SQLModel]) -> list:
+    with sessions() as session:
+        return list(session.exec(select(table)))
+
+
+def dlq_headers(sessions) -> list[dict[str, bytes]]:
+    return [dict(r.header_list()) for r in rows(sessions, OutboxRecord) if r.topic.endswith(".dlq")]
+
+
+def test_a_valid_record_changes_state_emits_a_fact_and_is_marked_processed(processor, sessions) -> None:
+    outcome = processor.process([register("CUIP0000000001")])
+    assert outcome.handled == 1
+    assert [r.cuip for r in rows(sessions, Registration)] == ["CUIP0000000001"]
+    assert [r.topic for r in rows(sessions, OutboxRecord)] == ["enrolment.officer.v1"]
+    assert len(rows(sessions, ProcessedMessage)) == 1
+
+
+def test_a_redelivered_event_has_no_second_effect(processor, sessions) -> None:
+    record = register("CUIP0000000001")
+    processor.process([record])
+    outcome = processor.process([record, record])
+    assert (outcome.handled, outcome.duplicates) == (0, 2)
+    assert len(rows(sessions, Registration)) == 1
+    assert len(rows(sessions, OutboxRecord)) == 1
+
+
+def test_garbage_is_dead_lettered_with_its_reason_and_the_batch_goes_on(processor, sessions) -> None:
+    good = register("CUIP0000000002")
+    garbage = Record(b"\x00garbage", good.headers, partition=3, offset=41)
+    outcome = processor.process([garbage, good])
+    assert outcome.handled == 1
+    [headers] = dlq_headers(sessions)
+    assert headers["dlq.reason"] == b"malformed_payload"
+    assert headers["dlq.original.topic"] == INTAKE.encode()
+    assert (headers["dlq.original.partition"], headers["dlq.original.offset"]) == (b"3", b"41")
+    assert b"JSON" in headers["dlq.error"]
+    [dead] = [r for r in rows(sessions, OutboxRecord) if r.topic == "svc.enrolment.intake.v1.dlq"]
+    assert dead.value == b"\x00garbage"
+
+
+def test_a_record_without_headers_is_dead_lettered(processor, sessions) -> None:
+    processor.process([Record(b"{}", [])])
+    [headers] = dlq_headers(sessions)
+    assert headers["dlq.reason"] == b"missing_header"
+
+
+def test_a_failing_handler_dead_letters_its_record_and_leaves_no_partial_effect(
+    processor, sessions, behaviour: Behaviour
+) -> None:
+    behaviour.fail_for = {"CUIP0000000003"}
+    outcome = processor.process([register("CUIP0000000003"), register("CUIP0000000004")])
+    assert outcome.handled == 1
+    assert [r.cuip for r in rows(sessions, Registration)] == ["CUIP0000000004"]
+    [headers] = dlq_headers(sessions)
+    assert headers["dlq.reason"] == b"handler_error"
+    assert headers["dlq.exception"] == b"RuntimeError"
+    # not marked processed, so it can be re-driven after a fix
+    assert len(rows(sessions, ProcessedMessage)) == 1
+
+
+def test_a_transient_error_rolls_the_whole_batch_back(processor, sessions, behaviour: Behaviour) -> None:
+    behaviour.fail_for, behaviour.transient = {"CUIP0000000006"}, True
+    with pytest.raises(OperationalError):
+        processor.process([register("CUIP0000000005"), register("CUIP0000000006")])
+    assert rows(sessions, Registration) == []
+    assert rows(sessions, ProcessedMessage) == []
+    assert rows(sessions, OutboxRecord) == []
+
+
+def test_a_refusal_becomes_a_rejection_event(processor, sessions, behaviour: Behaviour) -> None:
+    behaviour.reject_for = {"CUIP0000000007"}
+    processor.process([register("CUIP0000000007")])
+    [row] = rows(sessions, OutboxRecord)
+    assert row.topic == "intake.rejections.v1"
+    assert dict(row.header_list())["ce_type"] == b"mx.convenio.enrolment.intake.rejected.v1"
+
+
+def test_an_event_type_not_carried_by_the_topic_is_dead_lettered(processor, sessions) -> None:
+    fact = encode(OfficerRegistered(
+        officer_id="off_" + "1" * 32, sex="mujer", corporation="x", level="estatal",
+        municipality=15001, profile="reaccion", rank="r", hire_year=2020), source="/t")
+    processor.process([Record(fact.value, fact.headers)])
+    [headers] = dlq_headers(sessions)
+    assert headers["dlq.reason"] == b"unexpected_event_type"
+
+
+def test_the_breaker_halts_a_flood_of_bad_records_without_committing(processor, sessions) -> None:
+    flood = [Record(b"x", register(f"CUIP000000010{i}").headers) for i in range(6)]
+    with pytest.raises(DeadLetterCircuitOpenError):
+        processor.process(flood)
+    assert rows(sessions, OutboxRecord) == []

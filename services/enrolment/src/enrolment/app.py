@@ -1,0 +1,26 @@
+"""Composition root of the enrolment service: the only place that wires adapters together."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from convenio_chassis.runtime import ServiceDefinition, create_app
+from convenio_contracts.topics import Principal
+
+from .adapters.tables import TABLES
+from .handlers import HANDLERS
+from .settings import EnrolmentSettings
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="enrolment",
+        principal=Principal.SVC_ENROLMENT,
+        handlers=HANDLERS,
+        tables=TABLES,
+        description="UMS's system of record for who is trained in what.",
+    )
+
+
+def build(settings: EnrolmentSettings | None = None, **kwargs: bool) -> FastAPI:
+    return create_app(definition(), settings or EnrolmentSettings(), **kwargs)

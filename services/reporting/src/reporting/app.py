@@ -1,0 +1,35 @@
+"""Composition root of the reporting service (ONC)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from convenio_chassis.runtime import ServiceDefinition, create_app
+from convenio_contracts.topics import Principal
+
+from . import projection
+from .adapters.tables import TABLES
+from .entrypoints.http import router
+from .handlers import HANDLERS
+from .settings import ReportingSettings
+
+
+def definition(settings: ReportingSettings) -> ServiceDefinition:
+    def refresh_indicators(session: Session, source: str) -> None:
+        projection.refresh(session, source, settings.small_cell_k)
+
+    return ServiceDefinition(
+        name="reporting",
+        principal=Principal.SVC_REPORTING,
+        handlers=HANDLERS,
+        tables=TABLES,
+        routers=(router,),
+        after_batch=refresh_indicators,
+        description="ONC's feed: aggregated indicators with small-cell suppression.",
+    )
+
+
+def build(settings: ReportingSettings | None = None, **kwargs: bool) -> FastAPI:
+    settings = settings or ReportingSettings()
+    return create_app(definition(settings), settings, **kwargs)

@@ -1,0 +1,1 @@
+"""Reporting's pure domain: indicator definitions, periods, geographies and suppression."""
