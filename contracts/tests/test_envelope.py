@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from convenio_contracts import (
     ContractViolation,
     InvalidHeader,
@@ -19,7 +18,11 @@ from .factories import register_officer
 
 
 def _record(**header_overrides: bytes | None) -> tuple[bytes, list[tuple[str, bytes | None]]]:
-    record = encode(register_officer(), source="/tests", trace_headers={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
+    record = encode(
+        register_officer(),
+        source="/tests",
+        trace_headers={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+    )
     headers = dict(record.headers) | header_overrides
     return record.value, [(k, v) for k, v in headers.items() if v is not None]
 
@@ -50,10 +53,16 @@ def test_event_ids_are_uuid_v7() -> None:
         ({"ce_time": b"yesterday"}, InvalidHeader, "ce_time"),
         ({"ce_time": b"2026-01-01T10:00:00"}, InvalidHeader, "time zone"),
         ({"content-type": b"application/xml"}, InvalidHeader, "content-type"),
-        ({"ce_type": b"mx.convenio.enrolment.officer.teleported.v1"}, UnknownEventType, "teleported"),
+        (
+            {"ce_type": b"mx.convenio.enrolment.officer.teleported.v1"},
+            UnknownEventType,
+            "teleported",
+        ),
     ],
 )
-def test_bad_headers_are_named(overrides: dict[str, bytes | None], error: type[Exception], says: str) -> None:
+def test_bad_headers_are_named(
+    overrides: dict[str, bytes | None], error: type[Exception], says: str
+) -> None:
     value, headers = _record(**overrides)
     with pytest.raises(error, match=says):
         decode(value, headers)
@@ -100,8 +109,13 @@ def test_consumers_read_tolerantly_and_ignore_unknown_fields() -> None:
 
 @pytest.mark.parametrize(
     ("field", "bad"),
-    [("municipality", 15126), ("municipality", 9001), ("curp", "XXXX850101HMCRRS09Z"),
-     ("hire_year", 1800), ("sex", "otro")],
+    [
+        ("municipality", 15126),
+        ("municipality", 9001),
+        ("curp", "XXXX850101HMCRRS09Z"),
+        ("hire_year", 1800),
+        ("sex", "otro"),
+    ],
 )
 def test_domain_constraints_are_in_the_contract(field: str, bad: object) -> None:
     with pytest.raises(ValueError, match=field):

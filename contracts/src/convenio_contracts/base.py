@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-EVENT_TYPE_PATTERN = re.compile(r"^mx\.convenio\.(enrolment|evaluation|reporting)\.[a-z_]+\.[a-z_]+\.v[1-9]\d*$")
+EVENT_TYPE_PATTERN = re.compile(
+    r"^mx\.convenio\.(enrolment|evaluation|reporting)\.[a-z_]+\.[a-z_]+\.v[1-9]\d*$"
+)
 
 
 def _close_schema(schema: dict[str, Any]) -> None:

@@ -155,7 +155,9 @@ def decode(value: bytes | None, headers: Iterable[tuple[str, bytes | None]]) -> 
         raise MissingHeader(f"missing CloudEvents header(s): {', '.join(missing)}")
     event_id = _check_id(attrs["ce_id"])
     if attrs["ce_specversion"] != SPEC_VERSION:
-        raise InvalidHeader(f"ce_specversion {attrs['ce_specversion']!r} is not 1.0", event_id=event_id)
+        raise InvalidHeader(
+            f"ce_specversion {attrs['ce_specversion']!r} is not 1.0", event_id=event_id
+        )
     content_type = attrs.get("content-type", CONTENT_TYPE)
     if content_type.split(";")[0].strip() != CONTENT_TYPE:
         raise InvalidHeader(f"content-type {content_type!r} is not JSON", event_id=event_id)

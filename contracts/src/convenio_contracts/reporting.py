@@ -36,7 +36,9 @@ class IndicatorPublished(Event):
     methodology_version: Identifier
     period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     period_type: PeriodType
-    geography: Annotated[str, Field(pattern=r"^(state:15|municipality:150\d\d|municipality:151[0-2]\d)$")]
+    geography: Annotated[
+        str, Field(pattern=r"^(state:15|municipality:150\d\d|municipality:151[0-2]\d)$")
+    ]
     level: LevelFilter = LevelFilter.ALL
     breakdown: str = "all"
     value: float | None

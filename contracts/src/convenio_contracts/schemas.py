@@ -58,8 +58,10 @@ def _compare(old: Schema, new: Schema, path: str, old_root: Schema, new_root: Sc
     problems: list[str] = []
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     if set(old.get("required", [])) != set(new.get("required", [])):
-        problems.append(f"{path or '<root>'}: required fields changed "
-                        f"{sorted(old.get('required', []))} -> {sorted(new.get('required', []))}")
+        problems.append(
+            f"{path or '<root>'}: required fields changed "
+            f"{sorted(old.get('required', []))} -> {sorted(new.get('required', []))}"
+        )
     for name, old_prop in old_props.items():
         if name not in new_props:
             problems.append(f"{path}.{name}: field removed")
@@ -76,7 +78,9 @@ def _compare(old: Schema, new: Schema, path: str, old_root: Schema, new_root: Sc
             for i, (o, n) in enumerate(zip(olds, news, strict=True)):
                 problems += _compare(o, n, f"{path}[{key}{i}]", old_root, new_root)
         elif old.get(key) != new.get(key):
-            problems.append(f"{path or '<root>'}: {key} changed {old.get(key)!r} -> {new.get(key)!r}")
+            problems.append(
+                f"{path or '<root>'}: {key} changed {old.get(key)!r} -> {new.get(key)!r}"
+            )
     return problems
 
 
@@ -102,7 +106,9 @@ def incompatibilities(snapshot_dir: Path = SNAPSHOT_DIR) -> list[str]:
     problems = []
     for path in sorted(snapshot_dir.glob("*.json")):
         if path.stem not in current:
-            problems.append(f"{path.stem}: released event type disappeared; publish it until retired")
+            problems.append(
+                f"{path.stem}: released event type disappeared; publish it until retired"
+            )
             continue
         problems += [f"{path.stem}{p}" for p in breaking_changes(_load(path), current[path.stem])]
     return problems

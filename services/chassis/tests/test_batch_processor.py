@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, Session, SQLModel, select
-
 from convenio_chassis.consumer import BatchProcessor, UnitOfWork
 from convenio_chassis.db import create_tables, make_engine, session_factory
 from convenio_chassis.dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
@@ -18,6 +14,8 @@ from convenio_chassis.outbox import OutboxRecord
 from convenio_contracts import CloudEvent, encode
 from convenio_contracts.enrolment import OfficerRegistered, RegisterOfficer
 from convenio_contracts.rejections import RejectionReason
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, SQLModel, select
 
 INTAKE = "enrolment.intake.v1"
 
@@ -46,17 +44,24 @@ class Behaviour:
 
 def register(cuip: str) -> Record:
     event = RegisterOfficer(
-        cuip=cuip, curp="GOML850101HMCRRS09", full_name="Luis Gómez", sex="hombre",
-        corporation="Policía de Toluca", level="municipal", municipality=15106,
-        profile="proximidad", rank="policía", hire_year=2019,
+        cuip=cuip,
+        curp="GOML850101HMCRRS09",
+        full_name="Luis Gómez",
+        sex="hombre",
+        corporation="Policía de Toluca",
+        level="municipal",
+        municipality=15106,
+        profile="proximidad",
+        rank="policía",
+        hire_year=2019,
     )
     out = encode(event, source="/tests")
     return Record(out.value, out.headers)
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
+def sessions(database_url: str) -> Iterator:
+    engine = make_engine(database_url)
     create_tables(engine, [ProcessedMessage, OutboxRecord, Registration])
     yield session_factory(engine)
     engine.dispose()
@@ -80,13 +85,26 @@ def processor(sessions, behaviour: Behaviour) -> BatchProcessor:
         if cuip in behaviour.reject_for:
             uow.reject(RejectionReason.CONFLICTING_REGISTRATION, "differs")
             return
-        uow.emit(OfficerRegistered(
-            officer_id="off_" + "0" * 32, sex="hombre", corporation="x", level="municipal",
-            municipality=15106, profile="proximidad", rank="policía", hire_year=2019,
-        ))
+        uow.emit(
+            OfficerRegistered(
+                officer_id="off_" + "0" * 32,
+                sex="hombre",
+                corporation="x",
+                level="municipal",
+                municipality=15106,
+                profile="proximidad",
+                rank="policía",
+                hire_year=2019,
+            )
+        )
 
-    return BatchProcessor("svc", "/tests", {RegisterOfficer.event_type: handle}, sessions,
-                          DeadLetterBreaker(window=10, max_invalid_ratio=0.5, min_invalid=4))
+    return BatchProcessor(
+        "svc",
+        "/tests",
+        {RegisterOfficer.event_type: handle},
+        sessions,
+        DeadLetterBreaker(window=10, max_invalid_ratio=0.5, min_invalid=4),
+    )
 
 
 def rows(sessions, table: type[SQLModel]) -> list:
@@ -98,7 +116,9 @@ def dlq_headers(sessions) -> list[dict[str, bytes]]:
     return [dict(r.header_list()) for r in rows(sessions, OutboxRecord) if r.topic.endswith(".dlq")]
 
 
-def test_a_valid_record_changes_state_emits_a_fact_and_is_marked_processed(processor, sessions) -> None:
+def test_a_valid_record_changes_state_emits_a_fact_and_is_marked_processed(
+    processor, sessions
+) -> None:
     outcome = processor.process([register("CUIP0000000001")])
     assert outcome.handled == 1
     assert [r.cuip for r in rows(sessions, Registration)] == ["CUIP0000000001"]
@@ -115,7 +135,9 @@ def test_a_redelivered_event_has_no_second_effect(processor, sessions) -> None:
     assert len(rows(sessions, OutboxRecord)) == 1
 
 
-def test_garbage_is_dead_lettered_with_its_reason_and_the_batch_goes_on(processor, sessions) -> None:
+def test_garbage_is_dead_lettered_with_its_reason_and_the_batch_goes_on(
+    processor, sessions
+) -> None:
     good = register("CUIP0000000002")
     garbage = Record(b"\x00garbage", good.headers, partition=3, offset=41)
     outcome = processor.process([garbage, good])
@@ -149,7 +171,9 @@ def test_a_failing_handler_dead_letters_its_record_and_leaves_no_partial_effect(
     assert len(rows(sessions, ProcessedMessage)) == 1
 
 
-def test_a_transient_error_rolls_the_whole_batch_back(processor, sessions, behaviour: Behaviour) -> None:
+def test_a_transient_error_rolls_the_whole_batch_back(
+    processor, sessions, behaviour: Behaviour
+) -> None:
     behaviour.fail_for, behaviour.transient = {"CUIP0000000006"}, True
     with pytest.raises(OperationalError):
         processor.process([register("CUIP0000000005"), register("CUIP0000000006")])
@@ -167,9 +191,19 @@ def test_a_refusal_becomes_a_rejection_event(processor, sessions, behaviour: Beh
 
 
 def test_an_event_type_not_carried_by_the_topic_is_dead_lettered(processor, sessions) -> None:
-    fact = encode(OfficerRegistered(
-        officer_id="off_" + "1" * 32, sex="mujer", corporation="x", level="estatal",
-        municipality=15001, profile="reaccion", rank="r", hire_year=2020), source="/t")
+    fact = encode(
+        OfficerRegistered(
+            officer_id="off_" + "1" * 32,
+            sex="mujer",
+            corporation="x",
+            level="estatal",
+            municipality=15001,
+            profile="reaccion",
+            rank="r",
+            hire_year=2020,
+        ),
+        source="/t",
+    )
     processor.process([Record(fact.value, fact.headers)])
     [headers] = dlq_headers(sessions)
     assert headers["dlq.reason"] == b"unexpected_event_type"

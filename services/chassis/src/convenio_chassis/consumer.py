@@ -15,15 +15,20 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-from convenio_contracts import CloudEvent, Event, EnvelopeError, decode
+from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
 from convenio_contracts.rejections import IntakeRejected, RejectionReason
 from convenio_contracts.topics import topic as catalogued_topic
+from sqlmodel import Session
 
 from . import inbox
 from .db import SessionFactory, is_transient
-from .dlq import DeadLetter, DeadLetterBreaker, DeadLetterCircuitOpenError, RawRecord, dead_letter_row
+from .dlq import (
+    DeadLetter,
+    DeadLetterBreaker,
+    DeadLetterCircuitOpenError,
+    RawRecord,
+    dead_letter_row,
+)
 from .metrics import Metrics
 from .outbox import outbox_row_for
 from .tracing import consume_span
@@ -124,29 +129,45 @@ class BatchProcessor:
                 applied.append(event.id)
         inbox.mark_processed(session, self.group, applied)
 
-    def _decode(self, session: Session, record: RawRecord, outcome: BatchOutcome) -> CloudEvent | None:
+    def _decode(
+        self, session: Session, record: RawRecord, outcome: BatchOutcome
+    ) -> CloudEvent | None:
         try:
             event = decode(record.value, record.headers or ())
         except EnvelopeError as exc:
-            self._dead_letter(session, record, DeadLetter(exc.reason, exc.detail, type(exc).__name__), outcome)
+            self._dead_letter(
+                session, record, DeadLetter(exc.reason, exc.detail, type(exc).__name__), outcome
+            )
             return None
         if event.type not in catalogued_topic(record.topic).event_types:
             detail = f"{event.type} is not carried on {record.topic}"
-            self._dead_letter(session, record, DeadLetter("unexpected_event_type", detail, "UnexpectedEventType"), outcome)
+            self._dead_letter(
+                session,
+                record,
+                DeadLetter("unexpected_event_type", detail, "UnexpectedEventType"),
+                outcome,
+            )
             return None
         self.breaker.record(invalid=False)
         return event
 
-    def _handle(self, session: Session, record: RawRecord, event: CloudEvent, outcome: BatchOutcome) -> bool:
+    def _handle(
+        self, session: Session, record: RawRecord, event: CloudEvent, outcome: BatchOutcome
+    ) -> bool:
         """Run the handler in a savepoint; True when the event counts as processed."""
         handler = self.handlers.get(event.type)
         if handler is None:
             outcome.ignored += 1  # a tolerant reader: catalogued, but not this service's business
             return True
         with consume_span(
-            f"{record.topic} process", event.trace_headers,
-            **{"messaging.system": "kafka", "cloudevents.event_type": event.type,
-               "cloudevents.event_id": event.id, "messaging.consumer.group.name": self.group},
+            f"{record.topic} process",
+            event.trace_headers,
+            **{
+                "messaging.system": "kafka",
+                "cloudevents.event_type": event.type,
+                "cloudevents.event_id": event.id,
+                "messaging.consumer.group.name": self.group,
+            },
         ):
             try:
                 with session.begin_nested():
@@ -162,13 +183,19 @@ class BatchProcessor:
         outcome.handled_by_type[(record.topic, event.type)] += 1
         return True
 
-    def _dead_letter(self, session: Session, record: RawRecord, letter: DeadLetter, outcome: BatchOutcome) -> None:
+    def _dead_letter(
+        self, session: Session, record: RawRecord, letter: DeadLetter, outcome: BatchOutcome
+    ) -> None:
         session.add(dead_letter_row(self.group, record, letter))
         outcome.dead_letters.append((record.topic, letter.reason))
         self.breaker.record(invalid=True)
         log.warning(
             "dead-lettered %s[%s]@%s: %s: %s",
-            record.topic, record.partition, record.offset, letter.reason, letter.detail,
+            record.topic,
+            record.partition,
+            record.offset,
+            letter.reason,
+            letter.detail,
         )
 
     def _count(self, records: Sequence[RawRecord], outcome: BatchOutcome) -> None:

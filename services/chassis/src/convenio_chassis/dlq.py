@@ -85,7 +85,10 @@ class DeadLetterBreaker:
     def record(self, invalid: bool) -> None:
         self._outcomes.append(invalid)
         invalid_count = sum(self._outcomes)
-        if invalid_count >= self._min_invalid and invalid_count / len(self._outcomes) > self._max_ratio:
+        if (
+            invalid_count >= self._min_invalid
+            and invalid_count / len(self._outcomes) > self._max_ratio
+        ):
             self.open = True
 
     def snapshot(self) -> deque[bool]:

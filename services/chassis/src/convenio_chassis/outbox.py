@@ -9,11 +9,10 @@ import base64
 import datetime as dt
 import json
 
-from sqlalchemy import LargeBinary, delete, func
-from sqlmodel import Column, Field, Session, SQLModel, col, select
-
 from convenio_contracts import Event, encode
 from convenio_contracts.topics import topic_for
+from sqlalchemy import LargeBinary, delete, func
+from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from .tracing import current_trace_headers
 
@@ -59,7 +58,5 @@ def delete_sent(session: Session, ids: list[int]) -> None:
 
 def backlog(session: Session) -> tuple[int, dt.datetime | None]:
     """How many rows wait, and when the oldest was written."""
-    count, oldest = session.execute(
-        select(func.count(), func.min(OutboxRecord.created_at))
-    ).one()
+    count, oldest = session.execute(select(func.count(), func.min(OutboxRecord.created_at))).one()
     return int(count), oldest

@@ -105,11 +105,16 @@ class OutboxRelay:
             self._metrics.published.labels(row.topic).inc()
         return len(rows)
 
-    async def _send(self, producer: AIOKafkaProducer, row: outbox.OutboxRecord) -> asyncio.Future[object]:
+    async def _send(
+        self, producer: AIOKafkaProducer, row: outbox.OutboxRecord
+    ) -> asyncio.Future[object]:
         headers = row.header_list()
         stored = {k: v.decode() for k, v in headers if k in _TRACE_KEYS}
-        with produce_span(f"{row.topic} publish", stored, **{"messaging.system": "kafka",
-                                                              "messaging.destination.name": row.topic}):
+        with produce_span(
+            f"{row.topic} publish",
+            stored,
+            **{"messaging.system": "kafka", "messaging.destination.name": row.topic},
+        ):
             fresh = current_trace_headers()
         if fresh:
             headers = [(k, v) for k, v in headers if k not in _TRACE_KEYS]

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 from aiokafka.errors import KafkaError
+from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -22,8 +23,6 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
-
-from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 
 from .consumer import BatchOutcome, BatchProcessor, Handler
 from .db import SessionFactory, create_tables, is_transient, make_engine, session_factory
@@ -142,8 +141,7 @@ class Runtime:
 
     async def _halt(self) -> None:
         """Hold the batch uncommitted until an operator restarts the service."""
-        while True:
-            await asyncio.sleep(3600)
+        await asyncio.Event().wait()
 
     def check_database(self) -> None:
         with self.sessions() as session:
@@ -202,8 +200,9 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=f"Convenio {definition.name}", description=definition.description,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title=f"Convenio {definition.name}", description=definition.description, lifespan=lifespan
+    )
     app.state.runtime = runtime
     app.include_router(_operations_router())
     for router in definition.routers:
@@ -249,5 +248,10 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run a service until SIGINT/SIGTERM; shutdown drains in-flight batches and the outbox."""
     import uvicorn
 
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                timeout_graceful_shutdown=20)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+    )

@@ -50,7 +50,9 @@ class ConsumerSettings(BaseSettings):
     batch_timeout_ms: int = Field(50, ge=1)
     dlq_max_invalid_ratio: float = Field(0.5, gt=0, le=1)
     dlq_window: int = Field(200, ge=1, description="records over which the ratio is measured")
-    dlq_min_invalid: int = Field(50, ge=1, description="invalid records before the breaker may trip")
+    dlq_min_invalid: int = Field(
+        50, ge=1, description="invalid records before the breaker may trip"
+    )
 
 
 class OutboxSettings(BaseSettings):

@@ -67,7 +67,9 @@ def produce_span(name: str, trace_headers: Mapping[str, str], **attributes: str)
 
 
 @contextmanager
-def continued_span(name: str, trace_headers: Mapping[str, str], **attributes: str) -> Iterator[Span]:
+def continued_span(
+    name: str, trace_headers: Mapping[str, str], **attributes: str
+) -> Iterator[Span]:
     """Internal work done later on behalf of an event, kept in that event's trace."""
     context = propagate.extract(dict(trace_headers))
     tracer = trace.get_tracer(_TRACER_NAME)

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import uuid_utils
-
 from convenio_chassis.consumer import Handler, UnitOfWork
 from convenio_contracts import CloudEvent
 from convenio_contracts.enrolment import (
@@ -59,8 +58,12 @@ def register_officer(uow: UnitOfWork, cmd: RegisterOfficer) -> None:
     if officer is None:
         return
     repo.add_officer(officer)
-    uow.emit(OfficerRegistered(officer_id=officer.officer_id, **cmd.model_dump(
-        include=set(OfficerRegistered.model_fields) - {"officer_id"})))
+    uow.emit(
+        OfficerRegistered(
+            officer_id=officer.officer_id,
+            **cmd.model_dump(include=set(OfficerRegistered.model_fields) - {"officer_id"}),
+        )
+    )
 
 
 def _canonical(model_: Any) -> str:
@@ -83,8 +86,14 @@ def publish_course(uow: UnitOfWork, cmd: PublishCourse) -> None:
     definition = _canonical(cmd)
     if _same_or_refuse(existing and existing.definition, definition, "course version"):
         return
-    uow.session.add(CourseRow(course_id=cmd.course_id, version=cmd.version,
-                              training_type=cmd.training_type, definition=definition))
+    uow.session.add(
+        CourseRow(
+            course_id=cmd.course_id,
+            version=cmd.version,
+            training_type=cmd.training_type,
+            definition=definition,
+        )
+    )
     uow.emit(CoursePublished(**cmd.model_dump()))
 
 
@@ -92,17 +101,25 @@ def publish_course(uow: UnitOfWork, cmd: PublishCourse) -> None:
 def schedule_offering(uow: UnitOfWork, cmd: ScheduleOffering) -> None:
     repo = EnrolmentRepository(uow.session)
     if repo.course(cmd.course_id, cmd.course_version) is None:
-        raise Refused(RefusalReason.UNKNOWN_COURSE,
-                      f"course {cmd.course_id} v{cmd.course_version} is not published")
+        raise Refused(
+            RefusalReason.UNKNOWN_COURSE,
+            f"course {cmd.course_id} v{cmd.course_version} is not published",
+        )
     existing = repo.offering_row(cmd.offering_id)
     definition = _canonical(cmd)
     if _same_or_refuse(existing and existing.definition, definition, "offering"):
         return
-    uow.session.add(OfferingRow(
-        offering_id=cmd.offering_id, course_id=cmd.course_id, course_version=cmd.course_version,
-        capacity=cmd.capacity, starts_on=cmd.starts_on, ends_on=cmd.ends_on,
-        definition=definition,
-    ))
+    uow.session.add(
+        OfferingRow(
+            offering_id=cmd.offering_id,
+            course_id=cmd.course_id,
+            course_version=cmd.course_version,
+            capacity=cmd.capacity,
+            starts_on=cmd.starts_on,
+            ends_on=cmd.ends_on,
+            definition=definition,
+        )
+    )
     uow.emit(OfferingScheduled(**cmd.model_dump()))
 
 
@@ -119,14 +136,25 @@ def request_enrolment(uow: UnitOfWork, cmd: RequestEnrolment) -> None:
     )
     enrolled_on = uow.event.time.astimezone(LOCAL_TIME).date()
     enrolment_id = f"enr_{uuid_utils.uuid7().hex}"
-    uow.session.add(EnrolmentRow(
-        enrolment_id=enrolment_id, officer_id=officer.officer_id,
-        offering_id=offering.offering_id, enrolled_on=enrolled_on, requested_by=cmd.requested_by,
-    ))
-    uow.emit(EnrolmentCreated(
-        enrolment_id=enrolment_id, officer_id=officer.officer_id, offering_id=offering.offering_id,
-        course_id=offering.course_id, requested_by=cmd.requested_by, enrolled_on=enrolled_on,
-    ))
+    uow.session.add(
+        EnrolmentRow(
+            enrolment_id=enrolment_id,
+            officer_id=officer.officer_id,
+            offering_id=offering.offering_id,
+            enrolled_on=enrolled_on,
+            requested_by=cmd.requested_by,
+        )
+    )
+    uow.emit(
+        EnrolmentCreated(
+            enrolment_id=enrolment_id,
+            officer_id=officer.officer_id,
+            offering_id=offering.offering_id,
+            course_id=offering.course_id,
+            requested_by=cmd.requested_by,
+            enrolled_on=enrolled_on,
+        )
+    )
 
 
 HANDLERS: dict[str, Handler] = {

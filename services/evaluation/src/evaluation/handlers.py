@@ -12,17 +12,23 @@ from .adapters.tables import KnownEnrolment, KnownOfficer
 def officer_registered(uow: UnitOfWork, event: CloudEvent) -> None:
     fact = event.data
     assert isinstance(fact, OfficerRegistered)
-    uow.session.merge(KnownOfficer(officer_id=fact.officer_id, level=fact.level,
-                                   municipality=fact.municipality))
+    uow.session.merge(
+        KnownOfficer(officer_id=fact.officer_id, level=fact.level, municipality=fact.municipality)
+    )
 
 
 def enrolment_created(uow: UnitOfWork, event: CloudEvent) -> None:
     fact = event.data
     assert isinstance(fact, EnrolmentCreated)
-    uow.session.merge(KnownEnrolment(
-        enrolment_id=fact.enrolment_id, officer_id=fact.officer_id, offering_id=fact.offering_id,
-        course_id=fact.course_id, enrolled_on=fact.enrolled_on,
-    ))
+    uow.session.merge(
+        KnownEnrolment(
+            enrolment_id=fact.enrolment_id,
+            officer_id=fact.officer_id,
+            offering_id=fact.offering_id,
+            course_id=fact.course_id,
+            enrolled_on=fact.enrolled_on,
+        )
+    )
 
 
 HANDLERS: dict[str, Handler] = {

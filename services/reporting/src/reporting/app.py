@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from sqlmodel import Session
-
 from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
+from fastapi import FastAPI
+from sqlmodel import Session
 
 from . import projection
 from .adapters.tables import TABLES

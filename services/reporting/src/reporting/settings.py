@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from convenio_chassis.settings import ServiceSettings
+from pydantic import Field
 
 
 class ReportingSettings(ServiceSettings):

@@ -42,8 +42,10 @@ class EnrolmentRepository:
         return Offering(row.offering_id, row.course_id, row.capacity, row.starts_on, row.ends_on)
 
     def active_enrolments(self, offering_id: str) -> int:
-        query = select(func.count()).select_from(EnrolmentRow).where(
-            EnrolmentRow.offering_id == offering_id, EnrolmentRow.status == "active"
+        query = (
+            select(func.count())
+            .select_from(EnrolmentRow)
+            .where(EnrolmentRow.offering_id == offering_id, EnrolmentRow.status == "active")
         )
         return int(self.session.exec(query).one())
 

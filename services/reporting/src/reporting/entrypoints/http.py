@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session, col, select
-
 from convenio_chassis.runtime import get_session
 from convenio_contracts.reporting import IndicatorPublished
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session, col, select
 
 from ..adapters.tables import PublishedCell
 from ..projection import to_event
@@ -25,8 +24,12 @@ def list_indicators(
     level: str | None = None,
 ) -> list[IndicatorPublished]:
     query = select(PublishedCell).order_by(col(PublishedCell.cell_key))
-    for column, wanted in ((PublishedCell.indicator, indicator), (PublishedCell.period, period),
-                           (PublishedCell.geography, geography), (PublishedCell.level, level)):
+    for column, wanted in (
+        (PublishedCell.indicator, indicator),
+        (PublishedCell.period, period),
+        (PublishedCell.geography, geography),
+        (PublishedCell.level, level),
+    ):
         if wanted is not None:
             query = query.where(column == wanted)
     return [to_event(row) for row in session.exec(query)]

@@ -1,0 +1,62 @@
+# Convenio: the two commands a new user needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-unit test-e2e lint typecheck schemas schemas-check snapshot \
+        kafka-up kafka-down kafka-status jars clean
+
+help:
+	@echo "make run     - broker + three services on SQLite + demo data (Ctrl-C stops)"
+	@echo "make test    - lint, types, schemas, unit, integration and end-to-end tests"
+	@echo "make lint | typecheck | schemas | kafka-up | kafka-down | clean"
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --frozen --all-packages
+	$(UV) run python deploy/local/kafka_local.py fetch
+
+run: setup
+	$(UV) run python deploy/local/run.py
+
+test: setup lint typecheck schemas-check
+	$(UV) run python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+test-unit: setup
+	$(UV) run python -m pytest -m "not connected" $(PYTEST_ARGS)
+
+test-e2e: setup
+	$(UV) run python -m pytest -m connected $(PYTEST_ARGS)
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run lint-imports
+
+typecheck: setup
+	$(UV) run mypy
+
+schemas: setup
+	$(UV) run python -m convenio_contracts.schemas generate
+
+schemas-check: setup
+	$(UV) run python -m convenio_contracts.schemas check
+
+snapshot: setup
+	$(UV) run python -m convenio_contracts.schemas snapshot
+
+kafka-up: setup
+	$(UV) run python deploy/local/kafka_local.py up --dir var/kafka
+
+kafka-down:
+	$(UV) run python deploy/local/kafka_local.py down --dir var/kafka
+
+kafka-status:
+	$(UV) run python deploy/local/kafka_local.py status --dir var/kafka
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
