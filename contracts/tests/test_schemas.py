@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from convenio_contracts import all_event_classes
 from convenio_contracts.base import EVENT_TYPE_PATTERN
 from convenio_contracts.schemas import (

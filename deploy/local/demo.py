@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterator
 
 from aiokafka import AIOKafkaProducer
+
 from convenio_contracts import Event, encode
 from convenio_contracts.enrolment import (
     PlannedSession,

@@ -31,18 +31,22 @@ def say(message: str) -> None:
     print(f"[convenio] {message}", flush=True)
 
 
-async def wait_for_offering(bootstrap: str, offering_id: str, timeout: float = 60) -> None:
+async def wait_for_offering(bootstrap: str, offering_id: str, within_s: float = 60) -> None:
     """Courses are published before anyone enrols: wait until UMS has scheduled the offering."""
-    consumer = AIOKafkaConsumer("enrolment.course.v1", bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
+    consumer = AIOKafkaConsumer(
+        "enrolment.course.v1",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
     await consumer.start()
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 if any(json.loads(r.value).get("offering_id") == offering_id for r in records):
                     return
-        raise TimeoutError(f"offering {offering_id} was not scheduled within {timeout}s")
+        raise TimeoutError(f"offering {offering_id} was not scheduled within {within_s}s")
     finally:
         await consumer.stop()
 
@@ -83,9 +87,13 @@ def main() -> int:
         say(f"Kafka is up at {bootstrap}")
         asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
         for name, port in PORTS.items():
-            env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-                   "DATABASE_URL": f"sqlite:///{args.var}/{name}.db", "LOG_FORMAT": "text"}
-            services.append(ServiceProcess(name, env, args.var / "logs" / f"{name}.log", port).start())
+            env = {
+                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+                "DATABASE_URL": f"sqlite:///{args.var}/{name}.db",
+                "LOG_FORMAT": "text",
+            }
+            log = args.var / "logs" / f"{name}.log"
+            services.append(ServiceProcess(name, env, log, port).start())
         for service in services:
             service.wait_ready()
             say(f"{service.name:<10} ready at {service.url}  (log: var/logs/{service.name}.log)")
@@ -117,8 +125,10 @@ def publish_demo(bootstrap: str) -> None:
     asyncio.run(demo.publish(bootstrap, definitions))
     asyncio.run(wait_for_offering(bootstrap, demo.OFFERING_ID))
     asyncio.run(demo.publish(bootstrap, roster + enrolments))
-    say(f"demo data published: {len(roster)} officers in {len(demo.MUNICIPALITIES)} "
-        f"municipalities, 1 course, 1 offering, {len(enrolments)} enrolment requests")
+    say(
+        f"demo data published: {len(roster)} officers in {len(demo.MUNICIPALITIES)} "
+        f"municipalities, 1 course, 1 offering, {len(enrolments)} enrolment requests"
+    )
     cells = wait_for_feed(f"http://127.0.0.1:{PORTS['reporting']}/indicators")
     for cell in cells:
         if cell["period_type"] == "month":
@@ -127,15 +137,18 @@ def publish_demo(bootstrap: str) -> None:
 
 def print_where_to_look(bootstrap: str) -> None:
     base = "http://127.0.0.1"
-    print(f"""
+    print(
+        f"""
 Where to look:
-  ONC feed (JSON):      {base}:{PORTS['reporting']}/indicators
-  ONC API docs:         {base}:{PORTS['reporting']}/docs
+  ONC feed (JSON):      {base}:{PORTS["reporting"]}/indicators
+  ONC API docs:         {base}:{PORTS["reporting"]}/docs
   Feed topic:           reporting.indicators.v1 on {bootstrap}
   Readiness / metrics:  {base}:<8001|8002|8003>/health/ready  and  /metrics
   Logs:                 var/logs/  (broker: var/kafka/broker.log)
 Press Ctrl-C to stop.
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

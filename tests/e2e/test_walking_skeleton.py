@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from convenio_chassis.process import http_get_json
 
 from .. import agency

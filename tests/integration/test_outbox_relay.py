@@ -17,8 +17,8 @@ from convenio_chassis.outbox import OutboxRecord, outbox_row_for
 from convenio_chassis.relay import OutboxRelay
 from convenio_chassis.settings import KafkaSettings, OutboxSettings
 from convenio_chassis.topics_admin import ensure_topics
-from convenio_contracts.topics import ENROLMENT_OFFICER
 from convenio_contracts.enrolment import OfficerRegistered
+from convenio_contracts.topics import ENROLMENT_OFFICER
 
 from .. import agency
 
@@ -27,21 +27,33 @@ pytestmark = [pytest.mark.connected, pytest.mark.slow]
 
 def fact(n: int) -> OfficerRegistered:
     return OfficerRegistered(
-        officer_id=f"off_{n:032x}", sex="mujer", corporation="Policía Estatal", level="estatal",
-        municipality=15001, profile="reaccion", rank="policía", hire_year=2020,
+        officer_id=f"off_{n:032x}",
+        sex="mujer",
+        corporation="Policía Estatal",
+        level="estatal",
+        municipality=15001,
+        profile="reaccion",
+        rank="policía",
+        hire_year=2020,
     )
 
 
-async def test_outbox_survives_a_broker_outage_and_delivers_on_return(private_kafka, tmp_path: Path) -> None:
+async def test_outbox_survives_a_broker_outage_and_delivers_on_return(
+    private_kafka, tmp_path: Path
+) -> None:
     settings = KafkaSettings(bootstrap_servers=private_kafka.bootstrap)
     await ensure_topics(settings, (ENROLMENT_OFFICER,))
     engine = make_engine(f"sqlite:///{tmp_path}/outbox.db")
     create_tables(engine, [OutboxRecord])
     sessions = session_factory(engine)
     health = Health()
-    relay = OutboxRelay(sessions, lambda: make_producer(settings, "test-relay"),
-                        OutboxSettings(poll_interval_s=0.2, retry_backoff_max_s=1.0),
-                        health, Metrics())
+    relay = OutboxRelay(
+        sessions,
+        lambda: make_producer(settings, "test-relay"),
+        OutboxSettings(poll_interval_s=0.2, retry_backoff_max_s=1.0),
+        health,
+        Metrics(),
+    )
 
     await asyncio.to_thread(private_kafka.stop)
     with sessions() as session, session.begin():  # a handler commits while the broker is down

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Field, SQLModel, select
+
 from convenio_chassis.consumer import BatchProcessor, UnitOfWork
 from convenio_chassis.db import create_tables, make_engine, session_factory
 from convenio_chassis.dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
@@ -14,8 +17,6 @@ from convenio_chassis.outbox import OutboxRecord
 from convenio_contracts import CloudEvent, encode
 from convenio_contracts.enrolment import OfficerRegistered, RegisterOfficer
 from convenio_contracts.rejections import RejectionReason
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, SQLModel, select
 
 INTAKE = "enrolment.intake.v1"
 

@@ -18,12 +18,20 @@ from enrolment.domain.model import (
 )
 
 DATA = OfficerData(
-    cuip="CUIP0000000001", curp="GOML850101HMCRRS09", full_name="Luis Gómez", sex="hombre",
-    corporation="Policía de Toluca", level="municipal", municipality=15106,
-    profile="proximidad", rank="policía", hire_year=2019,
+    cuip="CUIP0000000001",
+    curp="GOML850101HMCRRS09",
+    full_name="Luis Gómez",
+    sex="hombre",
+    corporation="Policía de Toluca",
+    level="municipal",
+    municipality=15106,
+    profile="proximidad",
+    rank="policía",
+    hire_year=2019,
 )
-OFFERING = Offering("OF-1", "C-1", capacity=2, starts_on=dt.date(2026, 3, 2),
-                    ends_on=dt.date(2026, 3, 20))
+OFFERING = Offering(
+    "OF-1", "C-1", capacity=2, starts_on=dt.date(2026, 3, 2), ends_on=dt.date(2026, 3, 20)
+)
 
 
 def test_a_new_cuip_gets_a_random_pseudonym_not_derived_from_it() -> None:
@@ -55,10 +63,20 @@ ACTIVE = Officer("off_" + "a" * 32, DATA)
     [
         (None, OFFERING, 0, False, RefusalReason.UNKNOWN_OFFICER),
         (ACTIVE, None, 0, False, RefusalReason.UNKNOWN_OFFERING),
-        (replace(ACTIVE, status=OfficerStatus.BAJA), OFFERING, 0, False,
-         RefusalReason.INACTIVE_OFFICER),
-        (replace(ACTIVE, status=OfficerStatus.SUSPENDIDO), OFFERING, 0, False,
-         RefusalReason.INACTIVE_OFFICER),
+        (
+            replace(ACTIVE, status=OfficerStatus.BAJA),
+            OFFERING,
+            0,
+            False,
+            RefusalReason.INACTIVE_OFFICER,
+        ),
+        (
+            replace(ACTIVE, status=OfficerStatus.SUSPENDIDO),
+            OFFERING,
+            0,
+            False,
+            RefusalReason.INACTIVE_OFFICER,
+        ),
         (ACTIVE, OFFERING, 1, True, RefusalReason.DUPLICATE_ENROLMENT),
         (ACTIVE, OFFERING, 2, False, RefusalReason.OFFERING_FULL),
         (ACTIVE, OFFERING, 3, False, RefusalReason.OFFERING_FULL),
@@ -71,4 +89,7 @@ def test_enrolment_refusals(officer, offering, enrolled, already, reason) -> Non
 
 
 def test_the_last_seat_can_be_taken() -> None:
-    assert check_enrolment(ACTIVE, OFFERING, enrolled=1, already_enrolled=False) == (ACTIVE, OFFERING)
+    assert check_enrolment(ACTIVE, OFFERING, enrolled=1, already_enrolled=False) == (
+        ACTIVE,
+        OFFERING,
+    )

@@ -42,19 +42,41 @@ def record(event: Event) -> Record:
 
 
 def officer(i: int, **changes: object) -> RegisterOfficer:
-    return RegisterOfficer.model_validate({
-        "cuip": f"CUIP{i:010d}", "curp": "GOML850101HMCRRS09", "full_name": "Luis Gómez Morales",
-        "sex": "hombre", "corporation": "Policía de Toluca", "level": "municipal",
-        "municipality": 15106, "profile": "proximidad", "rank": "policía", "hire_year": 2019,
-    } | changes)
+    return RegisterOfficer.model_validate(
+        {
+            "cuip": f"CUIP{i:010d}",
+            "curp": "GOML850101HMCRRS09",
+            "full_name": "Luis Gómez Morales",
+            "sex": "hombre",
+            "corporation": "Policía de Toluca",
+            "level": "municipal",
+            "municipality": 15106,
+            "profile": "proximidad",
+            "rank": "policía",
+            "hire_year": 2019,
+        }
+        | changes
+    )
 
 
-COURSE = PublishCourse(course_id="C-1", version=1, title="Primer respondiente",
-                       training_type="actualizacion", programme_code="P-1",
-                       planned_theory_hours=10, planned_practice_hours=30)
-OFFERING = ScheduleOffering(offering_id="OF-1", course_id="C-1", course_version=1,
-                            campus="toluca", starts_on="2026-03-02", ends_on="2026-03-20",
-                            capacity=2)
+COURSE = PublishCourse(
+    course_id="C-1",
+    version=1,
+    title="Primer respondiente",
+    training_type="actualizacion",
+    programme_code="P-1",
+    planned_theory_hours=10,
+    planned_practice_hours=30,
+)
+OFFERING = ScheduleOffering(
+    offering_id="OF-1",
+    course_id="C-1",
+    course_version=1,
+    campus="toluca",
+    starts_on="2026-03-02",
+    ends_on="2026-03-20",
+    capacity=2,
+)
 
 
 @pytest.fixture
@@ -62,8 +84,9 @@ def process(database_url: str) -> Iterator:
     engine = make_engine(database_url)
     create_tables(engine, [*CHASSIS_TABLES, *TABLES])
     sessions = session_factory(engine)
-    processor = BatchProcessor("enrolment", "/convenio/enrolment", HANDLERS, sessions,
-                               DeadLetterBreaker(100, 1.0, 100))
+    processor = BatchProcessor(
+        "enrolment", "/convenio/enrolment", HANDLERS, sessions, DeadLetterBreaker(100, 1.0, 100)
+    )
 
     def run(*events: Event) -> list[OutboxRecord]:
         processor.process([record(e) for e in events])

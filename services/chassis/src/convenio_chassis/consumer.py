@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
 from convenio_contracts.rejections import IntakeRejected, RejectionReason
 from convenio_contracts.topics import topic as catalogued_topic
-from sqlmodel import Session
 
 from . import inbox
 from .db import SessionFactory, is_transient

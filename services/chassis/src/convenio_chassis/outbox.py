@@ -9,10 +9,11 @@ import base64
 import datetime as dt
 import json
 
-from convenio_contracts import Event, encode
-from convenio_contracts.topics import topic_for
 from sqlalchemy import LargeBinary, delete, func
 from sqlmodel import Column, Field, Session, SQLModel, col, select
+
+from convenio_contracts import Event, encode
+from convenio_contracts.topics import topic_for
 
 from .tracing import current_trace_headers
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import anyio
 from aiokafka.errors import KafkaError
-from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
@@ -23,6 +22,8 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
+
+from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 
 from .consumer import BatchOutcome, BatchProcessor, Handler
 from .db import SessionFactory, create_tables, is_transient, make_engine, session_factory

@@ -11,6 +11,7 @@ import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
+
 from convenio_contracts.topics import Topic, all_topics
 
 from .kafka import client_kwargs

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import uuid_utils
+
 from convenio_chassis.consumer import Handler, UnitOfWork
 from convenio_contracts import CloudEvent
 from convenio_contracts.enrolment import (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
-from fastapi import FastAPI
 
 from .adapters.tables import TABLES
 from .handlers import HANDLERS

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from convenio_chassis.runtime import ServiceDefinition, create_app
-from convenio_contracts.topics import Principal
 from fastapi import FastAPI
 from sqlmodel import Session
+
+from convenio_chassis.runtime import ServiceDefinition, create_app
+from convenio_contracts.topics import Principal
 
 from . import projection
 from .adapters.tables import TABLES

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import distinct, func
+from sqlmodel import Session, col, delete, select
+
 from convenio_chassis.outbox import outbox_row_for
 from convenio_chassis.tracing import continued_span, current_trace_headers
 from convenio_contracts.reporting import IndicatorPublished, LevelFilter, PeriodType
-from sqlalchemy import distinct, func
-from sqlmodel import Session, col, delete, select
 
 from .adapters.tables import DirtyCell, EnrolmentFact, OfficerDim, PublishedCell
 from .domain import indicators as ind

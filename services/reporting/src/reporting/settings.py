@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from convenio_chassis.settings import ServiceSettings
 from pydantic import Field
+
+from convenio_chassis.settings import ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):

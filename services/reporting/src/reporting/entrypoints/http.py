@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from convenio_chassis.runtime import get_session
-from convenio_contracts.reporting import IndicatorPublished
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session, col, select
+
+from convenio_chassis.runtime import get_session
+from convenio_contracts.reporting import IndicatorPublished
 
 from ..adapters.tables import PublishedCell
 from ..projection import to_event
