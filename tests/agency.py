@@ -152,5 +152,5 @@ def schedule_offering(offering_id: str, course_id: str, capacity: int = 40) -> C
                 }
             ],
         },
-        key=offering_id,
+        key=course_id,
     )

@@ -109,6 +109,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Ctrl-C reaches us more than once (make and uv forward it too); finish stopping cleanly.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         say("stopping: services drain and commit first, then the broker...")
         for service in services:
             service.stop()

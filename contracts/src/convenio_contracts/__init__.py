@@ -1,6 +1,6 @@
 """Convenio's versioned event contracts, owned jointly by UMS and ONC."""
 
-from . import enrolment, rejections, reporting, topics
+from . import enrolment, evaluation, rejections, reporting, topics
 from .base import Event, all_event_classes, event_class
 from .envelope import (
     CloudEvent,
@@ -30,6 +30,7 @@ __all__ = [
     "decode",
     "encode",
     "enrolment",
+    "evaluation",
     "event_class",
     "new_event_id",
     "rejections",

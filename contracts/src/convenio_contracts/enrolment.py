@@ -123,8 +123,10 @@ class _OfferingDefinition(Event):
 
 @register
 class ScheduleOffering(_OfferingDefinition):
+    """Keyed by course, so it follows the course's publication in the same partition."""
+
     event_type: ClassVar[str] = "mx.convenio.enrolment.offering.schedule.v1"
-    key_field: ClassVar[str] = "offering_id"
+    key_field: ClassVar[str] = "course_id"
 
 
 @register
@@ -156,3 +158,199 @@ class EnrolmentCreated(Event):
     course_id: Identifier
     requested_by: ShortText
     enrolled_on: dt.date
+
+
+class OfficerStatus(StrEnum):
+    ACTIVO = "activo"
+    BAJA = "baja"
+    SUSPENDIDO = "suspendido"
+
+
+class _AssignmentChange(Event):
+    status: OfficerStatus | None = None
+    rank: ShortText | None = None
+    corporation: ShortText | None = None
+    level: Level | None = None
+    municipality: MunicipalityCode | None = None
+    reason: ShortText
+    effective_on: dt.date
+
+
+@register
+class ChangeOfficerAssignment(_AssignmentChange):
+    """An agency reports a change of status, rank, corporation or municipality; fields left
+    out stay as they are."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.officer.change_assignment.v1"
+    key_field: ClassVar[str] = "cuip"
+
+    cuip: Cuip
+
+
+@register
+class OfficerAssignmentChanged(Event):
+    """The officer's assignment after the change (every field, not only what changed)."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.officer.assignment_changed.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    officer_id: OfficerId
+    status: OfficerStatus
+    rank: ShortText
+    corporation: ShortText
+    level: Level
+    municipality: MunicipalityCode
+    reason: ShortText
+    effective_on: dt.date
+
+
+@register
+class CloseOffering(Event):
+    """UMS closes an offering: completion is computed for everyone still enrolled."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.offering.close.v1"
+    key_field: ClassVar[str] = "course_id"
+
+    offering_id: Identifier
+    course_id: Identifier
+    closed_on: dt.date
+
+
+@register
+class OfferingClosed(Event):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.offering.closed.v1"
+    key_field: ClassVar[str] = "offering_id"
+
+    offering_id: Identifier
+    course_id: Identifier
+    closed_on: dt.date
+    enrolled: Annotated[int, Field(ge=0)]
+    completed: Annotated[int, Field(ge=0)]
+    failed: Annotated[int, Field(ge=0)]
+
+
+@register
+class WithdrawEnrolment(Event):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.enrolment.withdraw.v1"
+    key_field: ClassVar[str] = "cuip"
+
+    cuip: Cuip
+    offering_id: Identifier
+    reason: ShortText
+
+
+@register
+class EnrolmentWithdrawn(Event):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.enrolment.withdrawn.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    enrolment_id: Identifier
+    officer_id: OfficerId
+    offering_id: Identifier
+    reason: ShortText
+    withdrawn_on: dt.date
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    JUSTIFIED = "justified"
+    LATE = "late"
+
+
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]
+
+
+@register
+class RecordAttendance(Event):
+    """One officer's attendance at one session. A correction is a void plus a new record."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.attendance.record.v1"
+    key_field: ClassVar[str] = "cuip"
+
+    cuip: Cuip
+    offering_id: Identifier
+    session_id: Identifier
+    status: AttendanceStatus
+    minutes: Minutes
+
+
+@register
+class VoidAttendance(Event):
+    """Void the current attendance record of a session, so a corrected one can be recorded."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.attendance.void.v1"
+    key_field: ClassVar[str] = "cuip"
+
+    cuip: Cuip
+    offering_id: Identifier
+    session_id: Identifier
+    reason: ShortText
+
+
+@register
+class AttendanceRecorded(Event):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.attendance.recorded.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    attendance_id: Identifier
+    enrolment_id: Identifier
+    officer_id: OfficerId
+    offering_id: Identifier
+    session_id: Identifier
+    session_type: SessionType
+    session_date: dt.date
+    planned_minutes: Minutes
+    status: AttendanceStatus
+    minutes: Minutes
+
+
+@register
+class RecordVoided(Event):
+    """A fact this service published is void. Nothing is edited in place: consumers undo the
+    voided fact's effect, and a correction follows as a new fact."""
+
+    event_type: ClassVar[str] = "mx.convenio.enrolment.record.voided.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    officer_id: OfficerId
+    voided_event_id: str
+    voided_event_type: str
+    voided_record_id: Identifier = Field(description="e.g. the attendance_id")
+    reason: ShortText
+
+
+class CompletionResult(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class _Completion(Event):
+    enrolment_id: Identifier
+    officer_id: OfficerId
+    offering_id: Identifier
+    course_id: Identifier
+    course_version: Annotated[int, Field(ge=1)]
+    training_type: TrainingType
+    planned_theory_hours: Hours
+    planned_practice_hours: Hours
+    delivered_theory_hours: Hours
+    delivered_practice_hours: Hours
+    attendance_rate: Annotated[float, Field(ge=0, le=1)]
+    decided_on: dt.date
+
+
+@register
+class EnrolmentCompleted(_Completion):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.enrolment.completed.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    certificate_id: Identifier
+
+
+@register
+class EnrolmentFailed(_Completion):
+    event_type: ClassVar[str] = "mx.convenio.enrolment.enrolment.failed.v1"
+    key_field: ClassVar[str] = "officer_id"
+
+    reason: ShortText

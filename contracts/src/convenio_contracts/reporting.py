@@ -53,3 +53,88 @@ class IndicatorPublished(Event):
         if self.suppressed and (self.value is not None or self.numerator is not None):
             raise ValueError("a suppressed cell carries no value")
         return self
+
+
+class FindingScope(StrEnum):
+    COURSE = "course"
+    INSTRUCTOR = "instructor"
+    CORPORATION = "corporation"
+    MUNICIPALITY = "municipality"
+    COMPETENCY = "competency"
+    STATE = "state"
+
+
+class FindingSeverity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class FindingStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class FindingActor(StrEnum):
+    ONC = "onc"
+    UMS = "ums"
+    RULE = "rule"
+
+
+class _FindingBody(Event):
+    finding_id: Identifier
+    scope: FindingScope
+    scope_ref: Identifier = Field(description="the course, instructor, corporation or INEGI code")
+    category: Identifier = Field(description="e.g. theory_practice_balance, pass_rate")
+    severity: FindingSeverity
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    evidence: Annotated[str, Field(max_length=4000)] = Field(
+        description="aggregates only: never an officer's identity or pseudonym"
+    )
+    period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")] | None = None
+
+
+@register
+class RecordFinding(_FindingBody):
+    """An ONC analyst records an area of opportunity."""
+
+    event_type: ClassVar[str] = "mx.convenio.reporting.finding.record.v1"
+    key_field: ClassVar[str] = "finding_id"
+
+
+@register
+class ChangeFindingStatus(Event):
+    """ONC moves a finding along its lifecycle, or UMS records its response."""
+
+    event_type: ClassVar[str] = "mx.convenio.reporting.finding.change_status.v1"
+    key_field: ClassVar[str] = "finding_id"
+
+    finding_id: Identifier
+    status: FindingStatus
+    actor: FindingActor
+    note: Annotated[str, Field(max_length=4000)] = ""
+
+
+@register
+class FindingRecorded(_FindingBody):
+    event_type: ClassVar[str] = "mx.convenio.reporting.finding.recorded.v1"
+    key_field: ClassVar[str] = "finding_id"
+
+    origin: FindingActor
+    rule: Identifier | None = Field(None, description="the automatic rule that raised it")
+    recorded_at: dt.datetime
+
+
+@register
+class FindingStatusChanged(Event):
+    event_type: ClassVar[str] = "mx.convenio.reporting.finding.status_changed.v1"
+    key_field: ClassVar[str] = "finding_id"
+
+    finding_id: Identifier
+    status: FindingStatus
+    previous_status: FindingStatus
+    actor: FindingActor
+    note: Annotated[str, Field(max_length=4000)] = ""
+    changed_at: dt.datetime

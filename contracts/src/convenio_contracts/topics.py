@@ -60,16 +60,21 @@ def _types(*suffixes: str) -> tuple[str, ...]:
 ENROLMENT_INTAKE = Topic(
     name="enrolment.intake.v1",
     partitions=6,
-    key="cuip, course_id or offering_id",
+    key="cuip (officer commands) or course_id (course, offering)",
     owner=Principal.SVC_ENROLMENT,
     extra_writers=(Principal.AGENCY_PUBLISHER,),
     readers=(Principal.SVC_ENROLMENT,),
     retention_ms=30 * DAY_MS,
     event_types=_types(
         "enrolment.officer.register.v1",
+        "enrolment.officer.change_assignment.v1",
         "enrolment.course.publish.v1",
         "enrolment.offering.schedule.v1",
+        "enrolment.offering.close.v1",
         "enrolment.enrolment.request.v1",
+        "enrolment.enrolment.withdraw.v1",
+        "enrolment.attendance.record.v1",
+        "enrolment.attendance.void.v1",
     ),
     description="Commands from agency systems; the only topic that carries identity.",
 )
@@ -79,7 +84,10 @@ ENROLMENT_OFFICER = Topic(
     key="officer_id",
     owner=Principal.SVC_ENROLMENT,
     readers=(Principal.SVC_EVALUATION, Principal.SVC_REPORTING),
-    event_types=_types("enrolment.officer.registered.v1"),
+    event_types=_types(
+        "enrolment.officer.registered.v1",
+        "enrolment.officer.assignment_changed.v1",
+    ),
 )
 ENROLMENT_COURSE = Topic(
     name="enrolment.course.v1",
@@ -90,6 +98,7 @@ ENROLMENT_COURSE = Topic(
     event_types=_types(
         "enrolment.course.published.v1",
         "enrolment.offering.scheduled.v1",
+        "enrolment.offering.closed.v1",
     ),
 )
 ENROLMENT_TRAINING = Topic(
@@ -98,17 +107,92 @@ ENROLMENT_TRAINING = Topic(
     key="officer_id",
     owner=Principal.SVC_ENROLMENT,
     readers=(Principal.SVC_EVALUATION, Principal.SVC_REPORTING),
-    event_types=_types("enrolment.enrolment.created.v1"),
+    event_types=_types(
+        "enrolment.enrolment.created.v1",
+        "enrolment.enrolment.withdrawn.v1",
+        "enrolment.attendance.recorded.v1",
+        "enrolment.record.voided.v1",
+        "enrolment.enrolment.completed.v1",
+        "enrolment.enrolment.failed.v1",
+    ),
+)
+EVALUATION_INTAKE = Topic(
+    name="evaluation.intake.v1",
+    partitions=6,
+    key="officer_id, instructor_id or offering_id",
+    owner=Principal.SVC_EVALUATION,
+    extra_writers=(Principal.EVALUATOR,),
+    readers=(Principal.SVC_EVALUATION,),
+    retention_ms=30 * DAY_MS,
+    event_types=_types(
+        "evaluation.instructor.certify.v1",
+        "evaluation.competency_result.record.v1",
+        "evaluation.performance_result.record.v1",
+        "evaluation.trust_control_result.import.v1",
+        "evaluation.assessment.schedule.v1",
+        "evaluation.course_feedback.submit.v1",
+    ),
+    description="Results from evaluators and the C3 import, named by officer_id only.",
+)
+EVALUATION_INSTRUCTOR = Topic(
+    name="evaluation.instructor.v1",
+    partitions=3,
+    key="instructor_id",
+    owner=Principal.SVC_EVALUATION,
+    readers=(Principal.SVC_REPORTING,),
+    event_types=_types("evaluation.instructor.certified.v1"),
+)
+EVALUATION_ASSESSMENT = Topic(
+    name="evaluation.assessment.v1",
+    partitions=6,
+    key="officer_id",
+    owner=Principal.SVC_EVALUATION,
+    readers=(Principal.SVC_REPORTING,),
+    event_types=_types(
+        "evaluation.assessment.scheduled.v1",
+        "evaluation.competency.evaluated.v1",
+        "evaluation.assessment.result_recorded.v1",
+        "evaluation.cup_component.status_changed.v1",
+        "evaluation.cup.eligibility_changed.v1",
+        "evaluation.certification.expiring.v1",
+    ),
+)
+EVALUATION_FEEDBACK = Topic(
+    name="evaluation.feedback.v1",
+    partitions=3,
+    key="offering_id",
+    owner=Principal.SVC_EVALUATION,
+    readers=(Principal.SVC_REPORTING,),
+    event_types=_types("evaluation.course_feedback.submitted.v1"),
+    description="Anonymous: names offerings and instructors, never officers.",
+)
+REPORTING_INTAKE = Topic(
+    name="reporting.intake.v1",
+    partitions=3,
+    key="finding_id",
+    owner=Principal.SVC_REPORTING,
+    extra_writers=(Principal.ONC_ANALYST, Principal.AGENCY_PUBLISHER),
+    readers=(Principal.SVC_REPORTING,),
+    retention_ms=30 * DAY_MS,
+    event_types=_types(
+        "reporting.finding.record.v1",
+        "reporting.finding.change_status.v1",
+    ),
+    description="ONC analysts' findings, and UMS's responses to them.",
 )
 INTAKE_REJECTIONS = Topic(
     name="intake.rejections.v1",
     partitions=3,
     key="ce_id of the refused command",
     owner=Principal.SVC_ENROLMENT,
-    extra_writers=(Principal.SVC_EVALUATION,),
-    readers=(Principal.AGENCY_PUBLISHER, Principal.EVALUATOR),
+    extra_writers=(Principal.SVC_EVALUATION, Principal.SVC_REPORTING),
+    readers=(Principal.AGENCY_PUBLISHER, Principal.EVALUATOR, Principal.ONC_ANALYST),
     retention_ms=30 * DAY_MS,
-    event_types=_types("enrolment.intake.rejected.v1"),
+    event_types=_types(
+        "enrolment.intake.rejected.v1",
+        "evaluation.intake.rejected.v1",
+        "reporting.intake.rejected.v1",
+    ),
 )
 REPORTING_INDICATORS = Topic(
     name="reporting.indicators.v1",
@@ -120,14 +204,31 @@ REPORTING_INDICATORS = Topic(
     event_types=_types("reporting.indicator.published.v1"),
     description="The ONC feed: compacted, so its latest state per cell is the current truth.",
 )
+REPORTING_FINDINGS = Topic(
+    name="reporting.findings.v1",
+    partitions=3,
+    key="finding_id",
+    owner=Principal.SVC_REPORTING,
+    readers=(Principal.ONC_FEED,),
+    event_types=_types(
+        "reporting.finding.recorded.v1",
+        "reporting.finding.status_changed.v1",
+    ),
+)
 
 CATALOGUE: tuple[Topic, ...] = (
     ENROLMENT_INTAKE,
     ENROLMENT_OFFICER,
     ENROLMENT_COURSE,
     ENROLMENT_TRAINING,
+    EVALUATION_INTAKE,
+    EVALUATION_INSTRUCTOR,
+    EVALUATION_ASSESSMENT,
+    EVALUATION_FEEDBACK,
+    REPORTING_INTAKE,
     INTAKE_REJECTIONS,
     REPORTING_INDICATORS,
+    REPORTING_FINDINGS,
 )
 """Every topic but the dead-letter ones, which are derived per consumer group."""
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
-from convenio_contracts.rejections import IntakeRejected, RejectionReason
+from convenio_contracts.rejections import REJECTION_BY_SERVICE, IntakeRejected, RejectionReason
 from convenio_contracts.topics import topic as catalogued_topic
 
 from . import inbox
@@ -40,10 +40,11 @@ log = logging.getLogger(__name__)
 class UnitOfWork:
     """What a handler gets: the open transaction, and a way to emit facts and rejections."""
 
-    def __init__(self, session: Session, source: str, event: CloudEvent) -> None:
+    def __init__(self, session: Session, source: str, event: CloudEvent, service: str = "") -> None:
         self.session = session
         self.source = source
         self.event = event
+        self._rejection = REJECTION_BY_SERVICE.get(service, IntakeRejected)
 
     def emit(self, event: Event) -> None:
         self.session.add(outbox_row_for(event, source=self.source))
@@ -51,7 +52,7 @@ class UnitOfWork:
     def reject(self, reason: RejectionReason, message: str) -> None:
         """Refuse the command being handled, telling its publisher why."""
         self.emit(
-            IntakeRejected(
+            self._rejection(
                 rejected_event_id=self.event.id,
                 rejected_event_type=self.event.type,
                 reason=reason,
@@ -172,7 +173,7 @@ class BatchProcessor:
         ):
             try:
                 with session.begin_nested():
-                    handler(UnitOfWork(session, self.source, event), event)
+                    handler(UnitOfWork(session, self.source, event, self.group), event)
             except Exception as exc:
                 if is_transient(exc):
                     raise

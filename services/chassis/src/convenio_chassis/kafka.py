@@ -4,6 +4,7 @@ producer the outbox relay publishes with. Security (SASL/SCRAM, TLS) is configur
 
 from __future__ import annotations
 
+import logging
 import ssl
 from typing import Any
 
@@ -72,6 +73,7 @@ def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         allow_auto_create_topics=False,
         graceful_timeout=30.0,
+        log_level=logging.DEBUG,  # a line per batch received/processed is chatter, not INFO
     )
 
 
