@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-unit test-e2e lint typecheck schemas schemas-check snapshot \
+.PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas schemas-check snapshot \
         kafka-up kafka-down kafka-status jars clean
 
 help:
@@ -22,9 +22,23 @@ setup: $(UV)
 run: setup
 	$(UV) run python deploy/local/run.py
 
+# `make test` runs the fault scenarios marked smoke; `make test-all` (CI) runs every one.
 test: setup lint typecheck schemas-check
-	$(UV) run python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(call pytest,-m "not faults or smoke" $(PYTEST_ARGS))
+
+test-all: setup lint typecheck schemas-check
+	$(call pytest,$(PYTEST_ARGS))
+	$(UV) run python -m tests.faults.report
+
+test-faults: setup
+	$(call pytest,-m faults $(PYTEST_ARGS))
+	$(UV) run python -m tests.faults.report
+
+# pytest exits 5 when it collected nothing: that is a failure, not a pass.
+define pytest
+	$(UV) run python -m pytest $(1); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+endef
 
 test-unit: setup
 	$(UV) run python -m pytest -m "not connected" $(PYTEST_ARGS)

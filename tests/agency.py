@@ -56,7 +56,9 @@ async def send(bootstrap: str, *commands: Command) -> None:
 async def send_raw(
     bootstrap: str, topic: str, value: bytes | None, headers: list[tuple[str, bytes]]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", max_request_size=8 * 1024 * 1024
+    )
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=b"garbage", headers=headers)

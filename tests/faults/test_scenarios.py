@@ -3,9 +3,22 @@ strikes, then checks that every valid event took effect exactly once at every st
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from typing import Any
+
 import pytest
 
-from .harness import Publisher, time_until, verify
+from convenio_chassis.process import ServiceProcess
+
+from .. import agency
+from .harness import Publisher, _count, _origin, publish, time_until, verify
+from .poison import poison_records
 
 pytestmark = [pytest.mark.connected, pytest.mark.slow, pytest.mark.faults]
 RATE = 1000
@@ -18,6 +31,7 @@ def assert_exact(outcome) -> None:
     assert outcome.rejected == 0, outcome
 
 
+@pytest.mark.smoke
 def test_a_kill_9_each_service_in_turn(stack, workload) -> None:
     publisher = Publisher(stack.bootstrap, workload.stream, RATE)
     publisher.start()
@@ -65,3 +79,122 @@ def test_e_whole_stream_delivered_three_times(stack, workload) -> None:
     publisher.wait()
     outcome = verify(stack, workload, "e_stream_three_times", events_sent=publisher.sent)
     assert_exact(outcome)
+
+
+@pytest.mark.smoke
+def test_d_poison_interleaved_with_valid_records(stack, workload) -> None:
+    poison = poison_records()
+    publisher = Publisher(stack.bootstrap, workload.stream, RATE)
+    publisher.start()
+    for i, (_, value, headers) in enumerate(poison):
+        publisher.wait_for((i + 1) / (len(poison) + 1))
+        asyncio.run(agency.send_raw(stack.bootstrap, "enrolment.intake.v1", value, headers))
+    publisher.wait()
+    outcome = verify(
+        stack, workload, "d_poison_interleaved", events_sent=publisher.sent + len(poison)
+    )
+    assert_exact(outcome)
+    letters = asyncio.run(agency.read_all(stack.bootstrap, "enrolment.enrolment.intake.v1.dlq"))
+    # The relay publishes at least once: a re-sent dead letter names the same original record.
+    by_origin = {_origin(r): dict(r.headers) for r in letters}
+    reasons = Counter(h["dlq.reason"].decode() for h in by_origin.values())
+    assert reasons == Counter(reason for reason, _, _ in poison)
+    assert all(h["dlq.error"] for h in by_origin.values())
+
+
+def test_c_database_unavailable_for_ten_seconds(stack, workload) -> None:
+    publisher = Publisher(stack.bootstrap, workload.stream, RATE)
+    publisher.start()
+    publisher.wait_for(0.3)
+    locks = [
+        sqlite3.connect(stack[n].env["DATABASE_URL"].split("///", 1)[1], timeout=30)
+        for n in ("enrolment", "evaluation", "reporting")
+    ]
+    for lock in locks:
+        lock.execute("BEGIN EXCLUSIVE")
+    time.sleep(10)
+    retrying = [
+        n
+        for n in ("enrolment", "evaluation", "reporting")
+        if "convenio_batches_failed_total{" in _metrics(stack, n)
+    ]
+    for lock in locks:
+        lock.rollback()
+        lock.close()
+    recovery = time_until(
+        lambda: all(stack[n].ready() for n in ("enrolment", "evaluation", "reporting"))
+    )
+    publisher.wait()
+    outcome = verify(
+        stack,
+        workload,
+        "c_database_locked_10s",
+        events_sent=publisher.sent,
+        recovery_s=round(recovery, 1),
+    )
+    assert_exact(outcome)
+    assert retrying, "no service saw the database as unavailable: the fault did not bite"
+
+
+def test_f_second_instance_joins_and_leaves(stack, workload, tmp_path) -> None:
+    publisher = Publisher(stack.bootstrap, workload.stream, RATE)
+    publisher.start()
+    publisher.wait_for(0.25)
+    twin = ServiceProcess("enrolment", dict(stack["enrolment"].env), tmp_path / "enrolment-2.log")
+    twin.env.pop("HTTP_PORT")
+    twin = ServiceProcess("enrolment", twin.env, tmp_path / "enrolment-2.log").start()
+    recovery = time_until(twin.ready)
+    publisher.wait_for(0.65)
+    twin.stop()
+    publisher.wait()
+    outcome = verify(
+        stack,
+        workload,
+        "f_second_instance_joins_leaves",
+        events_sent=publisher.sent,
+        recovery_s=round(recovery, 1),
+    )
+    assert_exact(outcome)
+    assert "assigned to partitions" in twin.log_path.read_text(), "the twin never got partitions"
+
+
+def test_g_breaker_halts_a_flood_instead_of_dead_lettering_everything(stack, workload) -> None:
+    flood = [
+        (b"\x00not json", agency.register_officer(800_000 + i, 15106).headers) for i in range(300)
+    ]
+    for value, headers in flood:
+        asyncio.run(agency.send_raw(stack.bootstrap, "enrolment.intake.v1", value, headers))
+    publish(stack.bootstrap, workload.stream[:200])
+    time_until(lambda: not stack["enrolment"].ready(), timeout=60)
+    report = http_get_json_any(f"{stack['enrolment'].url}/health/ready")
+    assert report["checks"]["dead_letter_breaker"]["ok"] is False
+    time.sleep(3)
+    halted_at = _count(stack["enrolment"].env["DATABASE_URL"], "SELECT count(*) FROM officer")
+    assert halted_at < 100, "records after the flood were applied although the breaker was open"
+
+    # The operator decides the flood is truly garbage: restart with the breaker relaxed.
+    stack["enrolment"].stop()
+    stack["enrolment"].env["CONSUMER_DLQ_MAX_INVALID_RATIO"] = "1.0"
+    stack["enrolment"].start().wait_ready()
+    publish(stack.bootstrap, workload.stream[200:])
+    outcome = verify(
+        stack, workload, "g_breaker_then_relaxed", events_sent=300 + len(workload.stream)
+    )
+    assert_exact(outcome)
+    assert outcome.dead_lettered_poison == 300, "each flood record dead-lettered exactly once"
+
+
+def _metrics(stack, name: str) -> str:
+    with urllib.request.urlopen(f"{stack[name].url}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
+def http_get_json_any(url: str) -> Any:
+    """GET that returns the JSON body of an error status too (readiness answers 503)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())
+
+

@@ -13,6 +13,9 @@ from .base import all_event_classes
 
 FOREVER = -1
 DAY_MS = 24 * 3600 * 1000
+INTAKE_MAX_BYTES = {"max.message.bytes": str(4 * 1024 * 1024)}
+"""Intake accepts records larger than the 1 MiB contract limit, so an oversized command is
+dead-lettered with its reason instead of vanishing in a publisher's error log."""
 
 
 class Principal(StrEnum):
@@ -76,6 +79,7 @@ ENROLMENT_INTAKE = Topic(
         "enrolment.attendance.record.v1",
         "enrolment.attendance.void.v1",
     ),
+    config=INTAKE_MAX_BYTES,
     description="Commands from agency systems; the only topic that carries identity.",
 )
 ENROLMENT_OFFICER = Topic(
@@ -132,6 +136,7 @@ EVALUATION_INTAKE = Topic(
         "evaluation.assessment.schedule.v1",
         "evaluation.course_feedback.submit.v1",
     ),
+    config=INTAKE_MAX_BYTES,
     description="Results from evaluators and the C3 import, named by officer_id only.",
 )
 EVALUATION_INSTRUCTOR = Topic(
@@ -178,6 +183,7 @@ REPORTING_INTAKE = Topic(
         "reporting.finding.record.v1",
         "reporting.finding.change_status.v1",
     ),
+    config=INTAKE_MAX_BYTES,
     description="ONC analysts' findings, and UMS's responses to them.",
 )
 INTAKE_REJECTIONS = Topic(

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from . import outbox
-from .db import SessionFactory
+from .db import SessionFactory, is_transient
 from .health import Health
 from .metrics import Metrics
 from .settings import OutboxSettings
@@ -100,7 +100,7 @@ class OutboxRelay:
         producer = await self._ensure_producer()
         deliveries = [await self._send(producer, row) for row in rows]
         await asyncio.gather(*deliveries)
-        await anyio.to_thread.run_sync(self._delete, [r.id for r in rows if r.id is not None])
+        await self._forget([r.id for r in rows if r.id is not None])
         for row in rows:
             self._metrics.published.labels(row.topic).inc()
         return len(rows)
@@ -123,6 +123,20 @@ class OutboxRelay:
             row.topic, value=row.value, key=row.key, headers=headers
         )
         return future
+
+    async def _forget(self, ids: list[int]) -> None:
+        """Delete published rows, retrying a busy database rather than publishing them again."""
+        delay = 0.05
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self._delete, ids)
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("outbox rows published but not yet deleted, retrying: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_backoff_max_s)
 
     def _load(self) -> list[outbox.OutboxRecord]:
         with self._sessions() as session:

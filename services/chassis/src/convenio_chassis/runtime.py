@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,20 @@ log = logging.getLogger(__name__)
 CHASSIS_TABLES: tuple[type[SQLModel], ...] = (ProcessedMessage, OutboxRecord)
 
 
+class Backoff:
+    """Exponential backoff between retries: 0.1 s doubling up to ``ceiling``."""
+
+    def __init__(self, first: float = 0.1, ceiling: float = 5.0) -> None:
+        self._first, self._ceiling, self._next = first, ceiling, first
+
+    def next(self) -> float:
+        delay, self._next = self._next, min(self._next * 2, self._ceiling)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self._first
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     name: str
@@ -63,7 +78,9 @@ class Runtime:
         self.settings = settings
         self.health = Health()
         self.metrics = Metrics()
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
         self.sessions: SessionFactory = session_factory(self.engine)
         self.group = CONSUMER_GROUPS[definition.principal]
         self.topics = [t.name for t in subscriptions(definition.principal)]
@@ -90,6 +107,7 @@ class Runtime:
             self.metrics,
         )
         self._tasks: list[asyncio.Task[Any]] = []
+        self._failure_backoff = Backoff()
         self.health.pending("database", "kafka")
         if self.topics:
             self._subscribe()
@@ -104,17 +122,29 @@ class Runtime:
             max_records=consumer.max_batch,
             batch_timeout_ms=consumer.batch_timeout_ms,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.ACK,
+            ack_policy=AckPolicy.MANUAL,
+            parser=_tolerant_parser,
             decoder=_raw_records,
         )
         async def on_batch(message: KafkaMessage) -> None:
-            await self.handle_batch(message.raw_message)
+            # FastStream's ACK policy commits even when the handler raised: commit ourselves,
+            # only after the database did, and rewind every partition of a failed batch.
+            try:
+                await self.handle_batch(message.raw_message)
+            except Exception as exc:
+                log.exception("batch failed; rewinding it to be read again")
+                self.health.set("consumer", False, f"batch failed, re-reading: {exc!r}")
+                await message.nack()
+                await asyncio.sleep(self._failure_backoff.next())
+                return
+            self._failure_backoff.reset()
+            await message.ack()
 
     async def handle_batch(self, records: Any) -> BatchOutcome | None:
         """Apply a batch; returns only when it is committed, so offsets follow the database."""
         if not isinstance(records, tuple):
             records = (records,)
-        backoff = 0.1
+        backoff = Backoff()
         while True:
             if self.breaker.open:
                 await self._halt()
@@ -131,9 +161,9 @@ class Runtime:
                     raise
                 self.health.set("consumer", False, f"retrying: {exc.__class__.__name__}")
                 self.metrics.failed.labels(records[0].topic).inc()
-                log.warning("transient database error, retrying batch in %.1fs: %s", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                delay = backoff.next()
+                log.warning("transient database error, retrying batch in %.1fs: %s", delay, exc)
+                await asyncio.sleep(delay)
                 continue
             self.health.set("consumer", True)
             self.health.set("kafka", True, "consuming")
@@ -157,15 +187,15 @@ class Runtime:
             self._tasks.append(asyncio.create_task(job(self)))
 
     async def _connect_broker(self) -> None:
-        backoff = 0.5
+        backoff = Backoff(0.5, 10.0)
         while True:
             try:
                 await self.broker.start()
             except (KafkaError, OSError) as exc:
                 self.health.set("kafka", False, f"cannot connect: {exc!r}")
-                log.warning("cannot connect to Kafka, retrying in %.1fs: %r", backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
+                delay = backoff.next()
+                log.warning("cannot connect to Kafka, retrying in %.1fs: %r", delay, exc)
+                await asyncio.sleep(delay)
                 continue
             self.health.set("kafka", True, "connected")
             return
@@ -177,6 +207,23 @@ class Runtime:
         await self.broker.stop()
         await self.relay.stop()
         self.engine.dispose()
+
+
+async def _tolerant_parser(records: Any, original: Callable[[Any], Any]) -> Any:
+    """FastStream's parser decodes every header as UTF-8 and fails the whole batch on one bad
+    header. Give it a lenient copy; keep the untouched records for the chassis to judge."""
+    batch = records if isinstance(records, tuple) else (records,)
+    lenient = tuple(
+        dataclasses.replace(r, headers=[(k, _lenient(v)) for k, v in (r.headers or ())])
+        for r in batch
+    )
+    message = await original(lenient if isinstance(records, tuple) else lenient[0])
+    message.raw_message = records
+    return message
+
+
+def _lenient(value: bytes | None) -> bytes:
+    return (value or b"").decode("utf-8", "replace").encode("utf-8")
 
 
 async def _raw_records(message: Any) -> Any:

@@ -70,6 +70,7 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = "convenio"
     database_url: str = "sqlite:///var/convenio.db"
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
