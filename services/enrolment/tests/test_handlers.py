@@ -7,8 +7,14 @@ import datetime as dt
 from sqlmodel import select
 
 from convenio_contracts.rejections import RejectionReason
+from convenio_contracts.topics import ENROLMENT_INTAKE
 from enrolment.adapters.tables import AssignmentChangeRow, OfferingSessionRow, OfficerRow
 from enrolment.domain.refusals import RefusalReason
+from enrolment.handlers import handlers
+
+
+def test_every_intake_command_has_exactly_one_handler() -> None:
+    assert sorted(handlers(0.8)) == sorted(ENROLMENT_INTAKE.event_types)
 
 
 def test_every_refusal_reason_is_a_contract_rejection_reason() -> None:

@@ -60,7 +60,8 @@ def tally(sessions: Sequence[Session], marks: Iterable[tuple[str, Mark]]) -> Del
         session = by_id.get(session_id)
         if session is None:
             continue
-        attended += mark.status in ATTENDED
+        if mark.status in ATTENDED:
+            attended += 1
         if mark.status in TAUGHT:
             minutes[session.session_type] += min(mark.minutes, session.planned_minutes)
     return Delivery(
