@@ -3,6 +3,7 @@ without the project's own encoder, so the tests check the contract as published.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -87,13 +88,13 @@ async def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]
 
 
 def register_officer(i: int, municipality: int, sex: str = "mujer") -> Command:
-    cuip = f"CUIPTEST{i:08d}"
+    cuip = cuip_of(i)
     return command(
         "mx.convenio.enrolment.officer.register.v1",
         {
             "cuip": cuip,
-            "curp": f"GAMA9{i % 10}0101MMCRRS0{i % 10}",
-            "full_name": f"Ana García {i}",
+            "curp": curp_of(i),
+            "full_name": name_of(i),
             "sex": sex,
             "corporation": "Policía Municipal",
             "level": "municipal",
@@ -115,7 +116,7 @@ def request_enrolment(i: int, offering_id: str) -> Command:
     )
 
 
-def publish_course(course_id: str) -> Command:
+def publish_course(course_id: str, **changes: Any) -> Command:
     return command(
         "mx.convenio.enrolment.course.publish.v1",
         {
@@ -127,7 +128,8 @@ def publish_course(course_id: str) -> Command:
             "planned_theory_hours": 10,
             "planned_practice_hours": 30,
             "competencies": ["primer respondiente"],
-        },
+        }
+        | changes,
         key=course_id,
     )
 
@@ -156,3 +158,144 @@ def schedule_offering(offering_id: str, course_id: str, capacity: int = 40) -> C
         },
         key=course_id,
     )
+
+
+def cuip_of(i: int) -> str:
+    return f"CUIPTEST{i:08d}"
+
+
+def curp_of(i: int) -> str:
+    return f"GAMA9{i % 10}0101MMCRRS0{i % 10}"
+
+
+def name_of(i: int) -> str:
+    return f"Ana García {i}"
+
+
+def _officer_command(ce_type: str, i: int, fields: dict[str, Any]) -> Command:
+    return command(ce_type, {"cuip": cuip_of(i), **fields}, key=cuip_of(i))
+
+
+def change_assignment(i: int, reason: str = "oficio DGA/123", **fields: Any) -> Command:
+    return _officer_command(
+        "mx.convenio.enrolment.officer.change_assignment.v1",
+        i,
+        {"reason": reason, "effective_on": "2026-02-01", **fields},
+    )
+
+
+def withdraw_enrolment(i: int, offering_id: str, reason: str = "cambio de adscripción") -> Command:
+    return _officer_command(
+        "mx.convenio.enrolment.enrolment.withdraw.v1",
+        i,
+        {"offering_id": offering_id, "reason": reason},
+    )
+
+
+def record_attendance(
+    i: int, offering_id: str, session_id: str, status: str, minutes: int = 0
+) -> Command:
+    return _officer_command(
+        "mx.convenio.enrolment.attendance.record.v1",
+        i,
+        {
+            "offering_id": offering_id,
+            "session_id": session_id,
+            "status": status,
+            "minutes": minutes,
+        },
+    )
+
+
+def void_attendance(i: int, offering_id: str, session_id: str, reason: str) -> Command:
+    return _officer_command(
+        "mx.convenio.enrolment.attendance.void.v1",
+        i,
+        {"offering_id": offering_id, "session_id": session_id, "reason": reason},
+    )
+
+
+def close_offering(offering_id: str, course_id: str, closed_on: str = "2026-03-21") -> Command:
+    return command(
+        "mx.convenio.enrolment.offering.close.v1",
+        {"offering_id": offering_id, "course_id": course_id, "closed_on": closed_on},
+        key=course_id,
+    )
+
+
+def session(session_id: str, session_type: str, date: str, planned_minutes: int) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "session_type": session_type,
+        "date": date,
+        "planned_minutes": planned_minutes,
+    }
+
+
+def schedule_sessions(
+    offering_id: str, course_id: str, capacity: int, sessions: list[dict[str, Any]]
+) -> Command:
+    """``schedule_offering`` with a session plan of the caller's choosing."""
+    scheduled = schedule_offering(offering_id, course_id, capacity)
+    data = json.loads(scheduled.value) | {"sessions": sessions}
+    return command("mx.convenio.enrolment.offering.schedule.v1", data, key=course_id)
+
+
+class Watcher:
+    """Follows topics from offset zero for the life of a scenario, so a test waits for the
+    outcome it expects (polling, never sleeping) and then reads everything that was published.
+    """
+
+    def __init__(self, bootstrap: str, *topics: str) -> None:
+        self.consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        self.records: list[Any] = []
+
+    async def __aenter__(self) -> Watcher:
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.consumer.stop()
+
+    async def until(self, what: str, done: Any, timeout_s: float = 60.0) -> None:
+        """Read until ``done(self)`` is true; fail naming ``what`` if it never becomes so."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while not done(self):
+            if loop.time() > deadline:
+                raise AssertionError(f"never saw {what}; saw {self.summary()}")
+            batch = await self.consumer.getmany(timeout_ms=250)
+            for part in batch.values():
+                self.records.extend(part)
+
+    def on(self, topic: str) -> list[Any]:
+        return [r for r in self.records if r.topic == topic]
+
+    def facts(self, action: str) -> list[dict[str, Any]]:
+        """Payloads of the facts whose ``ce_type`` ends in ``.<action>.v1``."""
+        suffix = f".{action}.v1"
+        return [
+            json.loads(r.value)
+            for r in self.records
+            if dict(r.headers).get("ce_type", b"").decode().endswith(suffix)
+        ]
+
+    def rejection(self, ce_id: str) -> dict[str, Any] | None:
+        for r in self.on("intake.rejections.v1"):
+            body = json.loads(r.value)
+            if body["rejected_event_id"] == ce_id:
+                return dict(body)
+        return None
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.records:
+            ce_type = dict(r.headers).get("ce_type", b"?").decode()
+            counts[ce_type] = counts.get(ce_type, 0) + 1
+        return counts

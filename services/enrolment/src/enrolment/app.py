@@ -8,19 +8,22 @@ from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
 from .adapters.tables import TABLES
-from .handlers import HANDLERS
+from .entrypoints.http import internal, router
+from .handlers import handlers
 from .settings import EnrolmentSettings
 
 
-def definition() -> ServiceDefinition:
+def definition(settings: EnrolmentSettings) -> ServiceDefinition:
     return ServiceDefinition(
         name="enrolment",
         principal=Principal.SVC_ENROLMENT,
-        handlers=HANDLERS,
+        handlers=handlers(settings.completion_threshold),
         tables=TABLES,
+        routers=(router, internal),
         description="UMS's system of record for who is trained in what.",
     )
 
 
 def build(settings: EnrolmentSettings | None = None, **kwargs: bool) -> FastAPI:
-    return create_app(definition(), settings or EnrolmentSettings(), **kwargs)
+    settings = settings or EnrolmentSettings()
+    return create_app(definition(settings), settings, **kwargs)

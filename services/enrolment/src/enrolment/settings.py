@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from convenio_chassis.settings import ServiceSettings
 
 
@@ -7,3 +9,10 @@ class EnrolmentSettings(ServiceSettings):
     service_name: str = "enrolment"
     database_url: str = "sqlite:///var/enrolment.db"
     http_port: int = 8001
+    completion_threshold: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="share of planned sessions an officer must attend to complete "
+        "(env COMPLETION_THRESHOLD; the national framework's 80 %)",
+    )

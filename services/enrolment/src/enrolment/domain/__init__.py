@@ -1,2 +1,2 @@
-"""Enrolment's pure domain: rules about officers, offerings and enrolments. Standard library
-only: no Kafka, no database, no framework."""
+"""Enrolment's pure domain: rules about officers, courses, offerings, enrolments, attendance
+and completion. Standard library only: no Kafka, no database, no framework."""
