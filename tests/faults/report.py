@@ -12,12 +12,12 @@ RESULTS = ROOT / "var" / "faults"
 DOC = ROOT / "docs" / "reliability.md"
 
 SCENARIOS = {
-    "a_kill_9_each_service": "a. `kill -9` enrolment, evaluation, reporting in turn mid-stream, then restart",
+    "a_kill_9_each_service": "a. `kill -9` each service in turn mid-stream, then restart",
     "b_broker_restart": "b. broker stopped and restarted mid-stream on the same data directory",
     "c_database_locked_10s": "c. every service's SQLite database locked for 10 s",
     "d_poison_interleaved": "d. 35 poison records (7 kinds) interleaved with the valid stream",
     "e_stream_three_times": "e. the whole stream delivered three times",
-    "f_second_instance_joins_leaves": "f. a second enrolment instance joins mid-stream, then leaves",
+    "f_second_instance_joins_leaves": "f. a second enrolment instance joins, then leaves",
     "g_breaker_then_relaxed": "g. 300 garbage records: breaker halts; operator relaxes it",
 }
 
@@ -62,14 +62,14 @@ a real Kafka broker, injects its fault, and then checks every stage exactly: enr
 the fact topics (distinct fact ids per officer and enrolment), evaluation's and reporting's
 tables, and the state-level enrolment cells of the ONC feed.
 
-| Scenario | Events sent | Lost | Duplicated effects | Dead-lettered | Time to recover | Quiet after stream |
+| Scenario | Events | Lost | Duplicated | Dead-lettered | Recovery | Quiet after |
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
 *Lost* and *duplicated* count, over every stage, the effects missing or in excess of the
-known outcome. *Time to recover* runs from the fault's end until the affected services are
+known outcome. *Recovery* runs from the fault's end until the affected services are
 ready again (a restarted consumer waits for the group's session timeout, about 10 s, before it
-rejoins). *Quiet after stream* is how long after the last event was published every consumer
+rejoins). *Quiet after* is how long after the last event was published every consumer
 group had no lag and every outbox was empty.
 
 {GUARANTEES}"""

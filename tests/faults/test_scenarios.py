@@ -196,5 +196,3 @@ def http_get_json_any(url: str) -> Any:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         return json.loads(error.read())
-
-
