@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from .settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 TIMEOUT_S = 30.0
+POLL_S = 0.2
 SCRAM_ITERATIONS = 4096
 
 _RESOURCE = {
@@ -151,15 +153,30 @@ def sync_acls(
 ) -> AclChanges:
     """Create the missing bindings and delete the stale ones; returns what changed."""
     client = ck.AdminClient(admin_config(settings))
-    create, delete = plan(
-        acl.acl_bindings() if bindings is None else bindings, current_acls(client)
-    )
+    wanted = tuple(acl.acl_bindings() if bindings is None else bindings)
+    create, delete = plan(wanted, current_acls(client))
     if not dry_run:
         if create:
             _wait(client.create_acls(create))
         if delete:
             _wait(client.delete_acls([_exact_filter(b) for b in delete]))
+        _until_enforced(client, wanted)
     return AclChanges(tuple(create), tuple(delete))
+
+
+def _until_enforced(client: ck.AdminClient, wanted: tuple[acl.AclBinding, ...]) -> None:
+    """Return once the broker itself reports the wanted set.
+
+    The controller accepts ACL changes at once, but a broker applies them only when its copy
+    of the metadata log catches up: seconds later while it is still creating a batch of new
+    partitions. DescribeAcls is answered from the broker's authorizer, so when it agrees the
+    rules are the ones being enforced.
+    """
+    deadline = time.monotonic() + TIMEOUT_S
+    while any(plan(wanted, current_acls(client))):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the broker did not report the ACLs within {TIMEOUT_S:.0f} s")
+        time.sleep(POLL_S)
 
 
 def set_scram_password(settings: KafkaSettings, user: str, password: str) -> None:
