@@ -4,8 +4,9 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas schemas-check snapshot \
-        kafka-up kafka-down kafka-status jars clean
+.PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas \
+        schemas-check snapshot kafka-up kafka-down kafka-status kafka-secure-up kafka-secure-down \
+        acls jars clean
 
 help:
 	@echo "make run     - broker + three services on SQLite + demo data (Ctrl-C stops)"
@@ -71,6 +72,17 @@ kafka-down:
 
 kafka-status:
 	$(UV) run python deploy/local/kafka_local.py status --dir var/kafka
+
+# SASL/SCRAM + ACLs: one user per principal, topics and the catalogue's ACLs (docs/security.md).
+kafka-secure-up: setup
+	$(UV) run python deploy/local/secure_kafka.py up --dir var/kafka-secure
+
+kafka-secure-down:
+	$(UV) run python deploy/local/kafka_local.py down --dir var/kafka-secure
+
+# Make a cluster's ACLs equal to the catalogue's (admin KAFKA_* settings); DRY_RUN=1 to preview.
+acls: setup
+	$(UV) run python -m convenio_chassis.acl_admin $(if $(DRY_RUN),--dry-run,)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

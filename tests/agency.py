@@ -1,11 +1,16 @@
 """What a foreign agency system does: plain aiokafka and hand-written CloudEvents headers,
-without the project's own encoder, so the tests check the contract as published."""
+without the project's own encoder, so the tests check the contract as published.
+
+``auth`` is the aiokafka security keyword arguments of the principal the agency connects as
+(e.g. ``SecureKafka.client_options("agency-publisher")``); without it the connection is plain.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +49,12 @@ def command(
     )
 
 
-async def send(bootstrap: str, *commands: Command) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def _connection(bootstrap: str, auth: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {"bootstrap_servers": bootstrap, **(auth or {})}
+
+
+async def send(bootstrap: str, *commands: Command, auth: Mapping[str, Any] | None = None) -> None:
+    producer = AIOKafkaProducer(**_connection(bootstrap, auth), acks="all")
     await producer.start()
     try:
         for c in commands:
@@ -55,10 +64,14 @@ async def send(bootstrap: str, *commands: Command) -> None:
 
 
 async def send_raw(
-    bootstrap: str, topic: str, value: bytes | None, headers: list[tuple[str, bytes]]
+    bootstrap: str,
+    topic: str,
+    value: bytes | None,
+    headers: list[tuple[str, bytes]],
+    auth: Mapping[str, Any] | None = None,
 ) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", max_request_size=8 * 1024 * 1024
+        **_connection(bootstrap, auth), acks="all", max_request_size=8 * 1024 * 1024
     )
     await producer.start()
     try:
@@ -67,11 +80,13 @@ async def send_raw(
         await producer.stop()
 
 
-async def read_all(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
+async def read_all(
+    bootstrap: str, topic: str, idle_ms: int = 1500, auth: Mapping[str, Any] | None = None
+) -> list[Any]:
     """Every record on ``topic`` from offset zero, read until the topic is idle."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **_connection(bootstrap, auth),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         group_id=None,

@@ -1,9 +1,14 @@
-"""The three services as separate processes on one broker, each with its own database."""
+"""The three services as separate processes on one broker, each with its own database.
+
+On an authenticated broker, ``service_env`` gives each service its own ``KAFKA_*`` settings
+(its principal and password file) and ``admin`` the settings topic creation runs with: that
+is an administrator's job, not a right any service holds.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,9 +21,16 @@ SERVICES = ("enrolment", "evaluation", "reporting")
 
 class Stack:
     def __init__(
-        self, bootstrap: str, workdir: Path, extra_env: dict[str, str] | None = None
+        self,
+        bootstrap: str,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        *,
+        admin: KafkaSettings | None = None,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.bootstrap = bootstrap
+        self.admin = admin or KafkaSettings(bootstrap_servers=bootstrap)
         self.services = {
             name: ServiceProcess(
                 name,
@@ -27,6 +39,7 @@ class Stack:
                     "DATABASE_URL": f"sqlite:///{workdir}/{name}.db",
                     "LOG_FORMAT": "json",
                     **(extra_env or {}),
+                    **(service_env or {}).get(name, {}),
                 },
                 workdir / f"{name}.log",
             )
@@ -37,7 +50,7 @@ class Stack:
         return self.services[name]
 
     def start(self) -> Stack:
-        asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=self.bootstrap)))
+        asyncio.run(ensure_topics(self.admin))
         for service in self.services.values():
             service.start()
         for service in self.services.values():
@@ -50,8 +63,15 @@ class Stack:
 
 
 @contextmanager
-def running_stack(bootstrap: str, workdir: Path, **env: str) -> Iterator[Stack]:
-    stack = Stack(bootstrap, workdir, env).start()
+def running_stack(
+    bootstrap: str,
+    workdir: Path,
+    *,
+    admin: KafkaSettings | None = None,
+    service_env: Mapping[str, Mapping[str, str]] | None = None,
+    **env: str,
+) -> Iterator[Stack]:
+    stack = Stack(bootstrap, workdir, env, admin=admin, service_env=service_env).start()
     try:
         yield stack
     finally:

@@ -42,6 +42,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -245,22 +246,44 @@ def _check_credential(value: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BrokerTls:
+    """PEM files for the broker's TLS listeners (Kafka reads PEM directly since 2.7, KIP-651).
+
+    ``keystore`` holds the broker's unencrypted PKCS#8 private key followed by its certificate
+    chain; ``truststore`` holds the CA certificates it accepts client certificates from.
+    """
+
+    keystore: Path
+    truststore: Path
+
+
 def server_properties(
-    port: int, controller_port: int, data_dir: Path, sasl_users: Mapping[str, str] | None
+    port: int,
+    controller_port: int,
+    data_dir: Path,
+    sasl_users: Mapping[str, str] | None,
+    tls: BrokerTls | None = None,
+    tls_ports: Mapping[str, int] | None = None,
 ) -> str:
     """server.properties for a combined broker+controller node with a static quorum.
 
     Static voters mean no ``--standalone`` at format time. Every replication factor is 1 and
-    thread counts are small because this runs on 2-core machines next to the tests.
+    thread counts are small because this runs on 2-core machines next to the tests. With
+    ``tls``, ``tls_ports`` gives the port of each extra TLS listener (``SASL_SSL``, ``SSL``).
     """
     protocol = "SASL_PLAINTEXT" if sasl_users else "PLAINTEXT"
+    client = {protocol: port, **(tls_ports or {})}
+    listeners = ",".join(f"{name}://127.0.0.1:{p}" for name, p in client.items())
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.voters": f"1@127.0.0.1:{controller_port}",
-        "listeners": f"{protocol}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"{protocol}://127.0.0.1:{port}",
-        "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,{protocol}:{protocol}",
+        "listeners": f"{listeners},CONTROLLER://127.0.0.1:{controller_port}",
+        "advertised.listeners": listeners,
+        "listener.security.protocol.map": ",".join(
+            ["CONTROLLER:PLAINTEXT", *(f"{name}:{name}" for name in client)]
+        ),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": protocol,
         "log.dirs": str(data_dir),
@@ -275,12 +298,35 @@ def server_properties(
         "num.io.threads": "2",
     }
     if sasl_users:
-        props.update(_sasl_properties(sasl_users[ADMIN_USER]))
+        props.update(_sasl_properties(sasl_users[ADMIN_USER], tuple(client)))
+    if tls:
+        props.update(_tls_properties(tls))
     return "".join(f"{key}={value}\n" for key, value in props.items())
 
 
-def _sasl_properties(admin_password: str) -> dict[str, str]:
-    """SCRAM-SHA-512 on the client listener, ACLs enforced by StandardAuthorizer.
+def tls_listeners(sasl: bool) -> tuple[str, ...]:
+    """The extra listeners a TLS-enabled broker opens: SASL over TLS when SCRAM is on, and
+    always plain TLS with a required client certificate (mutual TLS)."""
+    return ("SASL_SSL", "SSL") if sasl else ("SSL",)
+
+
+def _tls_properties(tls: BrokerTls) -> dict[str, str]:
+    """PEM key store and trust store; on the ``SSL`` listener the client certificate is the
+    credential, and its CN becomes the principal (``CN=svc-enrolment,...`` -> ``User:svc-
+    enrolment``), so the same ACLs hold whether a client authenticates by SCRAM or by
+    certificate."""
+    return {
+        "ssl.keystore.type": "PEM",
+        "ssl.keystore.location": str(tls.keystore),
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(tls.truststore),
+        "listener.name.ssl.ssl.client.auth": "required",
+        "ssl.principal.mapping.rules": "RULE:^CN=([^,]+).*$/$1/,DEFAULT",
+    }
+
+
+def _sasl_properties(admin_password: str, listeners: Sequence[str]) -> dict[str, str]:
+    """SCRAM-SHA-512 on the SASL client listeners, ACLs enforced by StandardAuthorizer.
 
     ``User:ANONYMOUS`` must be a super user because the CONTROLLER listener stays PLAINTEXT
     (SCRAM cannot protect it: its credentials live in the metadata log) and the broker's own
@@ -290,10 +336,15 @@ def _sasl_properties(admin_password: str) -> dict[str, str]:
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
         f'username="{ADMIN_USER}" password="{admin_password}";'
     )
+    jaas_per_listener = {
+        f"listener.name.{name.lower()}.scram-sha-512.sasl.jaas.config": jaas
+        for name in listeners
+        if name.startswith("SASL_")
+    }
     return {
         "sasl.enabled.mechanisms": SCRAM_MECHANISM,
         "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
-        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": jaas,
+        **jaas_per_listener,
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         "super.users": f"User:{ADMIN_USER};User:ANONYMOUS",
         "allow.everyone.if.no.acl.found": "false",
@@ -441,11 +492,16 @@ class LocalKafka:
     is reused as is, which is what ``restart()`` and ``up`` after ``down`` rely on.
 
     With ``sasl_users`` (which must include ``admin``) the client listener is SASL_PLAINTEXT
-    with SCRAM-SHA-512; users are created at format time and ACLs are enforced.
+    with SCRAM-SHA-512; users are created at format time and ACLs are enforced. With ``tls``
+    the broker also listens with TLS (see :func:`tls_listeners`); :meth:`tls_bootstrap` gives
+    those addresses.
     """
 
     def __init__(
-        self, workdir: Path | None = None, sasl_users: dict[str, str] | None = None
+        self,
+        workdir: Path | None = None,
+        sasl_users: dict[str, str] | None = None,
+        tls: BrokerTls | None = None,
     ) -> None:
         if sasl_users is not None:
             if ADMIN_USER not in sasl_users:
@@ -458,8 +514,10 @@ class LocalKafka:
             workdir = Path(tempfile.mkdtemp(prefix="convenio-kafka-"))
         self.workdir = Path(workdir).resolve()
         self.sasl_users = dict(sasl_users) if sasl_users else None
+        self.tls = tls
         self.port: int | None = None
         self.controller_port: int | None = None
+        self.tls_ports: dict[str, int] = {}
         self._proc: subprocess.Popen[bytes] | None = None
 
     # -- paths ---------------------------------------------------------------------------------
@@ -495,6 +553,12 @@ class LocalKafka:
             raise KafkaLocalError("broker not started")
         return f"127.0.0.1:{self.port}"
 
+    def tls_bootstrap(self, listener: str = "SASL_SSL") -> str:
+        """``127.0.0.1:PORT`` of a TLS listener (``SASL_SSL`` or ``SSL``); valid once started."""
+        if listener not in self.tls_ports:
+            raise KafkaLocalError(f"no {listener} listener (tls not configured or not started)")
+        return f"127.0.0.1:{self.tls_ports[listener]}"
+
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
@@ -525,7 +589,9 @@ class LocalKafka:
         _require_aiokafka()
         libs = fetch_jars()
         if self.port is None or self.controller_port is None:
-            self.port, self.controller_port = free_ports(2)
+            extra = tls_listeners(self.sasl_users is not None) if self.tls else ()
+            self.port, self.controller_port, *tls_ports = free_ports(2 + len(extra))
+            self.tls_ports = dict(zip(extra, tls_ports, strict=True))
         self._write_configs()
         if not (self.data_dir / "meta.properties").is_file():
             self._format(libs)
@@ -587,7 +653,14 @@ class LocalKafka:
         assert self.port is not None
         assert self.controller_port is not None
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        props = server_properties(self.port, self.controller_port, self.data_dir, self.sasl_users)
+        props = server_properties(
+            self.port,
+            self.controller_port,
+            self.data_dir,
+            self.sasl_users,
+            self.tls,
+            self.tls_ports,
+        )
         self.properties_file.write_text(props)
         self.log4j_file.write_text(log4j2_properties(self.log_file))
 

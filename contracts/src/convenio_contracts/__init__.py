@@ -1,6 +1,6 @@
 """Convenio's versioned event contracts, owned jointly by UMS and ONC."""
 
-from . import enrolment, evaluation, rejections, reporting, topics
+from . import acl, enrolment, evaluation, rejections, reporting, topics
 from .base import Event, all_event_classes, event_class
 from .envelope import (
     CloudEvent,
@@ -26,6 +26,7 @@ __all__ = [
     "MissingHeader",
     "OutgoingRecord",
     "UnknownEventType",
+    "acl",
     "all_event_classes",
     "decode",
     "encode",

@@ -22,8 +22,11 @@ def ssl_context(settings: KafkaSettings) -> ssl.SSLContext | None:
         cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
     )
     if settings.ssl_certfile:
+        key_password = settings.ssl_key_password
         context.load_cert_chain(
-            str(settings.ssl_certfile), str(settings.ssl_keyfile) if settings.ssl_keyfile else None
+            str(settings.ssl_certfile),
+            str(settings.ssl_keyfile) if settings.ssl_keyfile else None,
+            key_password.get_secret_value() if key_password else None,
         )
     return context
 

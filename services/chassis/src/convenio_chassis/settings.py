@@ -1,7 +1,8 @@
 """Settings every service reads from its environment, with safe one-machine defaults.
 
 Secrets never live in code: a password comes from ``KAFKA_SASL_PASSWORD`` or, for Kubernetes
-secret mounts, from the file named by ``KAFKA_SASL_PASSWORD_FILE``.
+secret mounts, from the file named by ``KAFKA_SASL_PASSWORD_FILE``; the same holds for the TLS
+key's password and for the token that guards HTTP write endpoints.
 """
 
 from __future__ import annotations
@@ -27,11 +28,23 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    ssl_key_password: SecretStr | None = None
+    ssl_key_password_file: Path | None = None
 
     @model_validator(mode="after")
-    def _password_from_file(self) -> KafkaSettings:
-        if self.sasl_password is None and self.sasl_password_file is not None:
-            self.sasl_password = SecretStr(self.sasl_password_file.read_text().strip())
+    def _secrets_from_files(self) -> KafkaSettings:
+        self.sasl_password = _secret(self.sasl_password, self.sasl_password_file)
+        self.ssl_key_password = _secret(self.ssl_key_password, self.ssl_key_password_file)
+        return self
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> KafkaSettings:
+        """Fail at start-up, naming the setting, rather than with a broker's auth error."""
+        if self.uses_sasl and not (self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.security_protocol} needs KAFKA_SASL_USERNAME "
+                "and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)"
+            )
         return self
 
     @property
@@ -41,6 +54,29 @@ class KafkaSettings(BaseSettings):
     @property
     def uses_tls(self) -> bool:
         return self.security_protocol in ("SSL", "SASL_SSL")
+
+
+def _secret(value: SecretStr | None, file: Path | None) -> SecretStr | None:
+    """A value given directly wins; otherwise the file's content, as mounted from a secret."""
+    if value is None and file is not None:
+        return SecretStr(file.read_text().strip())
+    return value
+
+
+class HttpSettings(BaseSettings):
+    """Guards HTTP write endpoints (none exist yet; see ``convenio_chassis.http_auth``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HTTP_", extra="ignore")
+
+    write_token_sha256: SecretStr | None = Field(
+        None, description="hex SHA-256 of the bearer token writers present; unset: no writes"
+    )
+    write_token_sha256_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _digest_from_file(self) -> HttpSettings:
+        self.write_token_sha256 = _secret(self.write_token_sha256, self.write_token_sha256_file)
+        return self
 
 
 class ConsumerSettings(BaseSettings):
@@ -76,5 +112,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     consumer: ConsumerSettings = Field(default_factory=ConsumerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
