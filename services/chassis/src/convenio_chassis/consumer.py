@@ -46,8 +46,12 @@ class UnitOfWork:
         self.event = event
         self._rejection = REJECTION_BY_SERVICE.get(service, IntakeRejected)
 
-    def emit(self, event: Event) -> None:
-        self.session.add(outbox_row_for(event, source=self.source))
+    def emit(self, event: Event) -> str:
+        """Write ``event`` to the outbox; returns its ``ce_id`` (a later void may name it)."""
+        row = outbox_row_for(event, source=self.source)
+        self.session.add(row)
+        assert row.event_id is not None
+        return row.event_id
 
     def reject(self, reason: RejectionReason, message: str) -> None:
         """Refuse the command being handled, telling its publisher why."""

@@ -27,6 +27,7 @@ class OutboxRecord(SQLModel, table=True):
     value: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     headers: str = Field(description="JSON list of [name, base64 value]")
     event_type: str = Field(max_length=200)
+    event_id: str | None = Field(default=None, max_length=64, description="ce_id; none for DLQ")
     created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def header_list(self) -> list[tuple[str, bytes]]:
@@ -46,6 +47,7 @@ def outbox_row_for(event: Event, *, source: str) -> OutboxRecord:
         value=record.value,
         headers=encode_headers(record.headers),
         event_type=event.event_type,
+        event_id=record.event_id,
     )
 
 

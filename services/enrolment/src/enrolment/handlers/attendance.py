@@ -22,7 +22,7 @@ from ..domain.attendance import (
     check_void,
     locate,
 )
-from .intake import command, emit_with_id, new_id
+from .intake import command, new_id
 
 
 class _AboutASession(Protocol):
@@ -50,8 +50,7 @@ def record_attendance(uow: UnitOfWork, cmd: RecordAttendance) -> None:
     if not check_record(target, repo.current_attendance(enrolment, session.session_id), mark):
         return
     attendance_id = new_id("att")
-    fact_event_id = emit_with_id(
-        uow,
+    fact_event_id = uow.emit(
         AttendanceRecorded(
             attendance_id=attendance_id,
             enrolment_id=enrolment.enrolment_id,
@@ -88,8 +87,7 @@ def void_attendance(uow: UnitOfWork, cmd: VoidAttendance) -> None:
     assert row is not None
     row.current_key = None
     row.void_reason = cmd.reason
-    row.voided_event_id = emit_with_id(
-        uow,
+    row.voided_event_id = uow.emit(
         RecordVoided(
             officer_id=target.enrolment.officer_id,
             voided_event_id=row.fact_event_id,

@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import uuid_utils
 
 from convenio_chassis.consumer import Handler, UnitOfWork
-from convenio_chassis.outbox import outbox_row_for
-from convenio_contracts import CloudEvent, Event
+from convenio_contracts import CloudEvent
 from convenio_contracts.rejections import RejectionReason
 
 from ..domain.refusals import Refused
@@ -45,10 +44,3 @@ def local_date(uow: UnitOfWork) -> dt.date:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid_utils.uuid7().hex}"
-
-
-def emit_with_id(uow: UnitOfWork, fact: Event) -> str:
-    """Like ``uow.emit``, but return the fact's ``ce_id``: a later ``record.voided`` names it."""
-    row = outbox_row_for(fact, source=uow.source)
-    uow.session.add(row)
-    return dict(row.header_list())["ce_id"].decode()
