@@ -91,6 +91,8 @@ class Runtime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self.health.pending("database", "kafka")
+        self.metrics.watch(self.health)
+        self.metrics.activity.subscribe(self.topics)
         if self.topics:
             self._subscribe()
 
@@ -114,12 +116,13 @@ class Runtime:
         """Apply a batch; returns only when it is committed, so offsets follow the database."""
         if not isinstance(records, tuple):
             records = (records,)
+        self.metrics.activity.received(r.topic for r in records)
         backoff = 0.1
         while True:
             if self.breaker.open:
                 await self._halt()
             try:
-                with self.metrics.batch_latency.labels(records[0].topic).time():
+                with self.metrics.batch_latency.time():
                     outcome = await anyio.to_thread.run_sync(self.processor.process, records)
             except DeadLetterCircuitOpenError as exc:
                 self.breaker.open = True
@@ -130,7 +133,7 @@ class Runtime:
                 if not is_transient(exc):
                     raise
                 self.health.set("consumer", False, f"retrying: {exc.__class__.__name__}")
-                self.metrics.failed.labels(records[0].topic).inc()
+                self.metrics.batches_retried.inc()
                 log.warning("transient database error, retrying batch in %.1fs: %s", backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
