@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, replace
 from typing import Any
 
 import uuid_utils
@@ -154,3 +155,24 @@ def schedule_offering(offering_id: str, course_id: str, capacity: int = 40) -> C
         },
         key=course_id,
     )
+
+
+@dataclass(frozen=True)
+class AgencySpan:
+    """A span in the agency's own tracing, under which it sends a command."""
+
+    trace_id: str
+    span_id: str
+
+    @classmethod
+    def new(cls) -> AgencySpan:
+        return cls(secrets.token_hex(16), secrets.token_hex(8))
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+
+def traced(cmd: Command, span: AgencySpan) -> Command:
+    """The command as sent from inside the agency's span (W3C ``traceparent`` header)."""
+    return replace(cmd, headers=[*cmd.headers, ("traceparent", span.traceparent.encode())])

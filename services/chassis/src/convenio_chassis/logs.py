@@ -57,6 +57,12 @@ def setup_logging(service_name: str, level: str = "INFO", fmt: str = "json") -> 
     root.setLevel(level)
     # aiokafka logs every retry of a lost connection at ERROR/WARNING; keep it, but not chatter.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # The OTLP exporter's HTTP client would log every export at DEBUG.
+    logging.getLogger("urllib3").setLevel(max(logging.INFO, root.level))
+    # FastStream writes coloured text to stderr from a logger of its own: make it a JSON line.
+    faststream = logging.getLogger("faststream")
+    faststream.handlers.clear()
+    faststream.propagate = True
 
 
 def log_handler(service_name: str, fmt: str = "json", stream: IO[str] | None = None) -> Handler:
