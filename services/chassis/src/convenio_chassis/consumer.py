@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from opentelemetry.trace import Span
-from opentelemetry.util.types import AttributeValue
 from sqlmodel import Session
 
-from convenio_contracts import CloudEvent, EnvelopeError, Event, decode, event_class
+from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
 from convenio_contracts.rejections import REJECTION_BY_SERVICE, IntakeRejected, RejectionReason
 from convenio_contracts.topics import topic as catalogued_topic
 
@@ -34,10 +32,11 @@ from .dlq import (
     RawRecord,
     dead_letter_row,
 )
-from .logs import code_locations, handling
-from .metrics import UNKNOWN_EVENT_TYPE, Metrics
+from .logs import code_locations
+from .metrics import Metrics
+from .observation import event_type_label, observed, raw_trace_headers
 from .outbox import outbox_row_for
-from .tracing import TRACE_KEYS, consume_span, current_trace_headers, mark_failed
+from .tracing import current_trace_headers, mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ class BatchProcessor:
         seen = inbox.already_processed(session, self.group, (e.id for _, e in decoded))
         applied: list[str] = []
         for record, event in decoded:
-            with self._span(record, event.trace_headers, event.type, event.id) as span:
+            with observed(self.group, record, event.trace_headers, event.type, event.id) as span:
                 if event.id in seen:
                     outcome.duplicates += 1
                     self._settle(outcome, span, "duplicate", record.topic, event.type)
@@ -138,33 +137,6 @@ class BatchProcessor:
                 if self._handle(session, record, event, outcome, span):
                     applied.append(event.id)
         inbox.mark_processed(session, self.group, applied)
-
-    @contextmanager
-    def _span(
-        self,
-        record: RawRecord,
-        trace_headers: Mapping[str, str],
-        event_type: str,
-        ce_id: str | None,
-    ) -> Iterator[Span]:
-        """One span per record, in the trace its producer started; logs inside name the event.
-        Attributes are ids and types only: the key of an intake record is a CUIP."""
-        attributes: dict[str, AttributeValue] = {
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": record.topic,
-            "messaging.destination.partition.id": str(record.partition),
-            "messaging.kafka.offset": record.offset,
-            "messaging.consumer.group.name": self.group,
-            "cloudevents.event_type": event_type,
-        }
-        if ce_id:
-            attributes["messaging.message.id"] = attributes["cloudevents.event_id"] = ce_id
-        with (
-            consume_span(f"{record.topic} process", trace_headers, **attributes) as span,
-            handling(event_type, ce_id),
-        ):
-            yield span
 
     @staticmethod
     def _settle(
@@ -179,14 +151,14 @@ class BatchProcessor:
         try:
             event = decode(record.value, record.headers or ())
         except EnvelopeError as exc:
-            event_type = _catalogued_type(record)
-            with self._span(record, _raw_trace_headers(record), event_type, exc.event_id):
+            event_type = event_type_label(record)
+            with observed(self.group, record, raw_trace_headers(record), event_type, exc.event_id):
                 letter = DeadLetter(exc.reason, exc.detail, type(exc).__name__)
                 self._dead_letter(session, record, letter, outcome, event_type)
             return None
         if event.type not in catalogued_topic(record.topic).event_types:
             detail = f"{event.type} is not carried on {record.topic}"
-            with self._span(record, event.trace_headers, event.type, event.id):
+            with observed(self.group, record, event.trace_headers, event.type, event.id):
                 letter = DeadLetter("unexpected_event_type", detail, "UnexpectedEventType")
                 self._dead_letter(session, record, letter, outcome, event.type)
             return None
@@ -278,26 +250,3 @@ class BatchProcessor:
                 self.metrics.dead_lettered.labels(topic, event_type, reason).inc(n)
             else:
                 counters[kind].labels(topic, event_type).inc(n)
-
-
-def _header(record: RawRecord, name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name and value is not None:
-            try:
-                return value.decode()
-            except UnicodeDecodeError:
-                return None
-    return None
-
-
-def _raw_trace_headers(record: RawRecord) -> dict[str, str]:
-    """The trace context of a record that could not be decoded, so its failure is in the
-    sender's trace."""
-    return {k: v for k in TRACE_KEYS if (v := _header(record, k)) is not None}
-
-
-def _catalogued_type(record: RawRecord) -> str:
-    """The record's ``ce_type`` when it is catalogued; anything else would let a sender
-    create metric series at will."""
-    ce_type = _header(record, "ce_type")
-    return ce_type if ce_type and event_class(ce_type) is not None else UNKNOWN_EVENT_TYPE

@@ -34,12 +34,8 @@ TRACE_KEYS = ("traceparent", "tracestate")
 def setup_tracing(service_name: str) -> TracerProvider | None:
     if _env_true("OTEL_SDK_DISABLED"):
         return None
-    # OTEL_SERVICE_NAME, when set, wins over the name the code gives.
-    attributes = {"service.namespace": "convenio"}
-    if not os.environ.get("OTEL_SERVICE_NAME"):
-        attributes[SERVICE_NAME] = service_name
-    provider = TracerProvider(resource=Resource.create(attributes))
-    if _otlp_configured():
+    provider = TracerProvider(resource=resource(service_name))
+    if otlp_configured():
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         _warn_about_grpc()
@@ -48,11 +44,20 @@ def setup_tracing(service_name: str) -> TracerProvider | None:
     return provider
 
 
+def resource(service_name: str) -> Resource:
+    """The service's name, unless ``OTEL_SERVICE_NAME`` gives another; ``OTEL_RESOURCE_ATTRIBUTES``
+    adds the rest."""
+    attributes = {"service.namespace": "convenio"}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = service_name
+    return Resource.create(attributes)
+
+
 def _env_true(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() == "true"
 
 
-def _otlp_configured() -> bool:
+def otlp_configured() -> bool:
     return os.environ.get("OTEL_TRACES_EXPORTER", "otlp") != "none" and bool(
         os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
