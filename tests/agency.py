@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import uuid_utils
@@ -314,3 +315,24 @@ class Watcher:
             ce_type = dict(r.headers).get("ce_type", b"?").decode()
             counts[ce_type] = counts.get(ce_type, 0) + 1
         return counts
+
+
+@dataclass(frozen=True)
+class AgencySpan:
+    """A span in the agency's own tracing, under which it sends a command."""
+
+    trace_id: str
+    span_id: str
+
+    @classmethod
+    def new(cls) -> AgencySpan:
+        return cls(secrets.token_hex(16), secrets.token_hex(8))
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+
+def traced(cmd: Command, span: AgencySpan) -> Command:
+    """The command as sent from inside the agency's span (W3C ``traceparent`` header)."""
+    return replace(cmd, headers=[*cmd.headers, ("traceparent", span.traceparent.encode())])

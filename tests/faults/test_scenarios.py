@@ -116,7 +116,7 @@ def test_c_database_unavailable_for_ten_seconds(stack, workload) -> None:
     retrying = [
         n
         for n in ("enrolment", "evaluation", "reporting")
-        if "convenio_batches_failed_total{" in _metrics(stack, n)
+        if _metric_value(_metrics(stack, n), "convenio_batches_retried_total") > 0
     ]
     for lock in locks:
         lock.rollback()
@@ -196,3 +196,11 @@ def http_get_json_any(url: str) -> Any:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
         return json.loads(error.read())
+
+
+def _metric_value(text: str, name: str) -> float:
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((name + " ", name + "{"))
+    )

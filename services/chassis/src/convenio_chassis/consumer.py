@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from opentelemetry import trace
+from opentelemetry.trace import Span
 from sqlmodel import Session
 
 from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
@@ -30,9 +32,11 @@ from .dlq import (
     RawRecord,
     dead_letter_row,
 )
+from .logs import code_locations
 from .metrics import Metrics
+from .observation import event_type_label, observed, raw_trace_headers
 from .outbox import outbox_row_for
-from .tracing import consume_span
+from .tracing import current_trace_headers, mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +75,13 @@ Handler = Callable[[UnitOfWork, CloudEvent], None]
 @dataclass
 class BatchOutcome:
     handled: int = 0
-    handled_by_type: Counter[tuple[str, str]] = field(default_factory=Counter)
     duplicates: int = 0
     ignored: int = 0
     dead_letters: list[tuple[str, str]] = field(default_factory=list)
     """(topic, reason) of each record dead-lettered."""
     emitted_rows: int = 0
+    tally: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
+    """(outcome, topic, event type, dead-letter reason or "") → records, for the metrics."""
 
 
 class BatchProcessor:
@@ -115,7 +120,7 @@ class BatchProcessor:
         except BaseException:
             self.breaker.restore(breaker_state)
             raise
-        self._count(records, outcome)
+        self._count(outcome)
         return outcome
 
     def _apply(self, session: Session, records: Sequence[RawRecord], outcome: BatchOutcome) -> None:
@@ -127,13 +132,22 @@ class BatchProcessor:
         seen = inbox.already_processed(session, self.group, (e.id for _, e in decoded))
         applied: list[str] = []
         for record, event in decoded:
-            if event.id in seen:
-                outcome.duplicates += 1
-                continue
-            seen.add(event.id)
-            if self._handle(session, record, event, outcome):
-                applied.append(event.id)
+            with observed(self.group, record, event.trace_headers, event.type, event.id) as span:
+                if event.id in seen:
+                    outcome.duplicates += 1
+                    self._settle(outcome, span, "duplicate", record.topic, event.type)
+                    continue
+                seen.add(event.id)
+                if self._handle(session, record, event, outcome, span):
+                    applied.append(event.id)
         inbox.mark_processed(session, self.group, applied)
+
+    @staticmethod
+    def _settle(
+        outcome: BatchOutcome, span: Span, kind: str, topic: str, event_type: str, reason: str = ""
+    ) -> None:
+        outcome.tally[(kind, topic, event_type, reason)] += 1
+        span.set_attribute("convenio.outcome", kind)
 
     def _decode(
         self, session: Session, record: RawRecord, outcome: BatchOutcome
@@ -141,78 +155,102 @@ class BatchProcessor:
         try:
             event = decode(record.value, record.headers or ())
         except EnvelopeError as exc:
-            self._dead_letter(
-                session, record, DeadLetter(exc.reason, exc.detail, type(exc).__name__), outcome
-            )
+            event_type = event_type_label(record)
+            with observed(self.group, record, raw_trace_headers(record), event_type, exc.event_id):
+                letter = DeadLetter(exc.reason, exc.detail, type(exc).__name__)
+                self._dead_letter(session, record, letter, outcome, event_type)
             return None
         if event.type not in catalogued_topic(record.topic).event_types:
             detail = f"{event.type} is not carried on {record.topic}"
-            self._dead_letter(
-                session,
-                record,
-                DeadLetter("unexpected_event_type", detail, "UnexpectedEventType"),
-                outcome,
-            )
+            with observed(self.group, record, event.trace_headers, event.type, event.id):
+                letter = DeadLetter("unexpected_event_type", detail, "UnexpectedEventType")
+                self._dead_letter(session, record, letter, outcome, event.type)
             return None
         self.breaker.record(invalid=False)
         return event
 
     def _handle(
-        self, session: Session, record: RawRecord, event: CloudEvent, outcome: BatchOutcome
+        self,
+        session: Session,
+        record: RawRecord,
+        event: CloudEvent,
+        outcome: BatchOutcome,
+        span: Span,
     ) -> bool:
         """Run the handler in a savepoint; True when the event counts as processed."""
         handler = self.handlers.get(event.type)
         if handler is None:
             outcome.ignored += 1  # a tolerant reader: catalogued, but not this service's business
+            self._settle(outcome, span, "ignored", record.topic, event.type)
             return True
-        with consume_span(
-            f"{record.topic} process",
-            event.trace_headers,
-            **{
-                "messaging.system": "kafka",
-                "cloudevents.event_type": event.type,
-                "cloudevents.event_id": event.id,
-                "messaging.consumer.group.name": self.group,
-            },
-        ):
-            try:
-                with session.begin_nested():
-                    handler(UnitOfWork(session, self.source, event, self.group), event)
-            except Exception as exc:
-                if is_transient(exc):
-                    raise
-                log.exception("handler failed for %s %s", event.type, event.id)
-                letter = DeadLetter("handler_error", str(exc) or repr(exc), type(exc).__name__)
-                self._dead_letter(session, record, letter, outcome)
-                return False
+        started = time.perf_counter()
+        try:
+            with session.begin_nested():
+                handler(UnitOfWork(session, self.source, event, self.group), event)
+        except Exception as exc:
+            error = "transient" if is_transient(exc) else "handler_error"
+            self._observe(record.topic, event.type, started, error)
+            if error == "transient":
+                raise
+            # The message can quote the event's data: it goes to the DLQ header, not the log.
+            log.error(
+                "handler raised %s; record dead-lettered, see its dlq.error header",
+                type(exc).__name__,
+                extra={"stack": code_locations(exc)},
+            )
+            letter = DeadLetter("handler_error", str(exc) or repr(exc), type(exc).__name__)
+            self._dead_letter(session, record, letter, outcome, event.type)
+            return False
+        self._observe(record.topic, event.type, started)
         outcome.handled += 1
-        outcome.handled_by_type[(record.topic, event.type)] += 1
+        self._settle(outcome, span, "handled", record.topic, event.type)
+        log.debug("handled")
         return True
 
+    def _observe(self, topic: str, event_type: str, started: float, error: str = "") -> None:
+        if self.metrics is None:
+            return
+        elapsed = time.perf_counter() - started
+        self.metrics.handler_latency.labels(topic, event_type).observe(elapsed)
+        if error:
+            self.metrics.failed.labels(topic, event_type, error).inc()
+
     def _dead_letter(
-        self, session: Session, record: RawRecord, letter: DeadLetter, outcome: BatchOutcome
+        self,
+        session: Session,
+        record: RawRecord,
+        letter: DeadLetter,
+        outcome: BatchOutcome,
+        event_type: str,
     ) -> None:
-        session.add(dead_letter_row(self.group, record, letter))
+        """Called inside the record's span: the dead letter continues its trace."""
+        session.add(dead_letter_row(self.group, record, letter, current_trace_headers()))
         outcome.dead_letters.append((record.topic, letter.reason))
+        span = trace.get_current_span()
+        self._settle(outcome, span, "dead_lettered", record.topic, event_type, letter.reason)
+        span.set_attribute("convenio.dead_letter.reason", letter.reason)
+        mark_failed(span, letter.reason)
         self.breaker.record(invalid=True)
+        # The detail can quote the payload: it goes to the DLQ header, not the log.
         log.warning(
-            "dead-lettered %s[%s]@%s: %s: %s",
+            "dead-lettered %s[%s]@%s: %s (%s)",
             record.topic,
             record.partition,
             record.offset,
             letter.reason,
-            letter.detail,
+            letter.exception,
         )
 
-    def _count(self, records: Sequence[RawRecord], outcome: BatchOutcome) -> None:
+    def _count(self, outcome: BatchOutcome) -> None:
         if self.metrics is None:
             return
-        now = time.time()
-        for topic in {r.topic for r in records}:
-            self.metrics.last_record.labels(topic).set(now)
-        for (topic, event_type), n in outcome.handled_by_type.items():
-            self.metrics.handled.labels(topic, event_type).inc(n)
-        for topic, reason in outcome.dead_letters:
-            self.metrics.dead_lettered.labels(topic, reason).inc()
-        if outcome.duplicates:
-            self.metrics.duplicates.labels(records[0].topic, "*").inc(outcome.duplicates)
+        counters = {
+            "handled": self.metrics.handled,
+            "ignored": self.metrics.ignored,
+            "duplicate": self.metrics.duplicates,
+        }
+        for (kind, topic, event_type, reason), n in outcome.tally.items():
+            if kind == "dead_lettered":
+                self.metrics.dead_lettered.labels(topic, event_type, reason).inc(n)
+            else:
+                counters[kind].labels(topic, event_type).inc(n)

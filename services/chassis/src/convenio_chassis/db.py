@@ -21,10 +21,12 @@ def _normalise(url: str) -> str:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
+    """Engines hide statement parameters from error messages: they are often personal data, and
+    a transient error's message is logged."""
     url = _normalise(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_ms)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
@@ -32,7 +34,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from convenio_contracts.envelope import TRACE_HEADERS
 from convenio_contracts.topics import dlq_topic_name
 
 from .outbox import OutboxRecord, encode_headers
@@ -45,9 +47,18 @@ class DeadLetter:
     exception: str
 
 
-def dead_letter_row(group: str, record: RawRecord, letter: DeadLetter) -> OutboxRecord:
+def dead_letter_row(
+    group: str,
+    record: RawRecord,
+    letter: DeadLetter,
+    trace_headers: Mapping[str, str] | None = None,
+) -> OutboxRecord:
+    """``trace_headers``, when given, replace the record's own, so the dead letter continues
+    the trace of the attempt that gave up on it."""
     value = record.value
-    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith(DLQ_HEADER_PREFIX)]
+    replaced = DLQ_HEADER_PREFIX, *(TRACE_HEADERS if trace_headers else ())
+    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith(replaced)]
+    headers += [(k, v.encode()) for k, v in (trace_headers or {}).items()]
     extra = {
         "reason": letter.reason,
         "error": letter.detail[:2000],

@@ -77,6 +77,7 @@ def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
         allow_auto_create_topics=False,
         graceful_timeout=30.0,
         log_level=logging.DEBUG,  # a line per batch received/processed is chatter, not INFO
+        logger=logging.getLogger("convenio_chassis.broker"),  # JSON lines, like every other log
     )
 
 

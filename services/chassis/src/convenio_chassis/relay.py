@@ -20,10 +20,9 @@ from .db import SessionFactory, is_transient
 from .health import Health
 from .metrics import Metrics
 from .settings import OutboxSettings
-from .tracing import current_trace_headers, produce_span
+from .tracing import TRACE_KEYS, start_publish_span
 
 log = logging.getLogger(__name__)
-_TRACE_KEYS = ("traceparent", "tracestate")
 
 
 class OutboxRelay:
@@ -70,6 +69,7 @@ class OutboxRelay:
             try:
                 published = await self.publish_pending()
             except (KafkaError, OSError) as exc:
+                self._metrics.publish_errors.inc()
                 self._health.set("outbox_relay", False, f"cannot publish: {exc!r}")
                 log.warning("outbox relay cannot publish, retrying in %.1fs: %r", backoff, exc)
                 await self._reset_producer()
@@ -77,6 +77,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._settings.retry_backoff_max_s)
                 continue
             except Exception as exc:  # the database: keep the rows, try again later
+                self._metrics.publish_errors.inc()
                 self._health.set("outbox_relay", False, f"cannot read outbox: {exc!r}")
                 log.warning("outbox relay cannot read the outbox: %r", exc)
                 await asyncio.sleep(backoff)
@@ -93,8 +94,8 @@ class OutboxRelay:
                 await self._wake.wait()
 
     async def publish_pending(self) -> int:
-        rows = await anyio.to_thread.run_sync(self._load)
-        self._update_backlog_metrics(rows)
+        rows, backlog = await anyio.to_thread.run_sync(self._load)
+        self._update_backlog_metrics(rows, backlog)
         if not rows:
             return 0
         producer = await self._ensure_producer()
@@ -109,18 +110,32 @@ class OutboxRelay:
         self, producer: AIOKafkaProducer, row: outbox.OutboxRecord
     ) -> asyncio.Future[object]:
         headers = row.header_list()
-        stored = {k: v.decode() for k, v in headers if k in _TRACE_KEYS}
-        with produce_span(
+        stored = {k: v.decode() for k, v in headers if k in TRACE_KEYS}
+        ce_id = next((v.decode() for k, v in headers if k == "ce_id"), "")
+        # The span lasts until the broker acknowledges, so it shows the publish latency.
+        _, fresh, end_span = start_publish_span(
             f"{row.topic} publish",
             stored,
-            **{"messaging.system": "kafka", "messaging.destination.name": row.topic},
-        ):
-            fresh = current_trace_headers()
+            **{
+                "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": row.topic,
+                "messaging.message.id": ce_id,
+                "cloudevents.event_type": row.event_type,
+            },
+        )
         if fresh:
-            headers = [(k, v) for k, v in headers if k not in _TRACE_KEYS]
+            headers = [(k, v) for k, v in headers if k not in TRACE_KEYS]
             headers += [(k, v.encode()) for k, v in fresh.items()]
-        future: asyncio.Future[object] = await producer.send(
-            row.topic, value=row.value, key=row.key, headers=headers
+        try:
+            future: asyncio.Future[object] = await producer.send(
+                row.topic, value=row.value, key=row.key, headers=headers
+            )
+        except BaseException as exc:
+            end_span(exc)
+            raise
+        future.add_done_callback(
+            lambda done: end_span(None if done.cancelled() else done.exception())
         )
         return future
 
@@ -138,16 +153,20 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.retry_backoff_max_s)
 
-    def _load(self) -> list[outbox.OutboxRecord]:
+    def _load(self) -> tuple[list[outbox.OutboxRecord], int]:
+        """The next batch, and how many rows wait in all (counted only when the batch is full)."""
         with self._sessions() as session:
-            return outbox.pending(session, self._settings.batch_size)
+            rows = outbox.pending(session, self._settings.batch_size)
+            if len(rows) < self._settings.batch_size:
+                return rows, len(rows)
+            return rows, outbox.backlog(session)[0]
 
     def _delete(self, ids: list[int]) -> None:
         with self._sessions() as session, session.begin():
             outbox.delete_sent(session, ids)
 
-    def _update_backlog_metrics(self, rows: list[outbox.OutboxRecord]) -> None:
-        self._metrics.outbox_backlog.set(len(rows))
+    def _update_backlog_metrics(self, rows: list[outbox.OutboxRecord], backlog: int) -> None:
+        self._metrics.outbox_backlog.set(backlog)
         oldest = rows[0].created_at if rows else None
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=dt.UTC)

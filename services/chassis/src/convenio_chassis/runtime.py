@@ -109,6 +109,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[Any]] = []
         self._failure_backoff = Backoff()
         self.health.pending("database", "kafka")
+        self.metrics.watch(self.health)
+        self.metrics.activity.subscribe(self.topics)
         if self.topics:
             self._subscribe()
 
@@ -144,12 +146,13 @@ class Runtime:
         """Apply a batch; returns only when it is committed, so offsets follow the database."""
         if not isinstance(records, tuple):
             records = (records,)
+        self.metrics.activity.received(r.topic for r in records)
         backoff = Backoff()
         while True:
             if self.breaker.open:
                 await self._halt()
             try:
-                with self.metrics.batch_latency.labels(records[0].topic).time():
+                with self.metrics.batch_latency.time():
                     outcome = await anyio.to_thread.run_sync(self.processor.process, records)
             except DeadLetterCircuitOpenError as exc:
                 self.breaker.open = True
@@ -160,7 +163,7 @@ class Runtime:
                 if not is_transient(exc):
                     raise
                 self.health.set("consumer", False, f"retrying: {exc.__class__.__name__}")
-                self.metrics.failed.labels(records[0].topic).inc()
+                self.metrics.batches_retried.inc()
                 delay = backoff.next()
                 log.warning("transient database error, retrying batch in %.1fs: %s", delay, exc)
                 await asyncio.sleep(delay)

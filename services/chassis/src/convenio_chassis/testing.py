@@ -1,5 +1,7 @@
 """Pytest fixtures shared by every service's tests (loaded by the root ``conftest.py``).
 
+``recorded_spans`` collects the spans a test produces, to assert on traces without a collector.
+
 ``database_url`` runs a store test on SQLite and on PostgreSQL. PostgreSQL comes from
 ``TEST_DATABASE_URL`` (``.ci/run`` starts one); without it the PostgreSQL case is skipped
 with a loud reason, and under CI it fails instead, because CI has PostgreSQL.
@@ -14,6 +16,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import create_engine, text
 
 from .db import _normalise
@@ -46,3 +52,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def recorded_spans() -> Iterator[InMemorySpanExporter]:
+    """Spans finished during the test, in memory. The process's tracer provider can be set only
+    once, so the exporter joins the provider already installed, or installs one."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = _session_exporter(provider)
+    exporter.clear()
+    yield exporter
+    exporter.clear()
+
+
+_EXPORTERS: dict[int, InMemorySpanExporter] = {}
+
+
+def _session_exporter(provider: TracerProvider) -> InMemorySpanExporter:
+    if id(provider) not in _EXPORTERS:
+        exporter = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        _EXPORTERS[id(provider)] = exporter
+    return _EXPORTERS[id(provider)]

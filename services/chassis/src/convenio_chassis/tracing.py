@@ -1,41 +1,75 @@
 """OpenTelemetry wiring. W3C trace context travels in record headers and in outbox rows, so one
-agency event is one trace across all three services.
+agency event is one trace across all three services (ADR 0014).
 
-Exporters come from the standard ``OTEL_*`` variables: OTLP when an endpoint is set, nothing
-otherwise. A tracer provider is always installed, so trace ids exist and propagate even when
-nothing is exported.
+Exporters come from the standard ``OTEL_*`` variables: OTLP over HTTP when an endpoint is set,
+nothing otherwise. A tracer provider is always installed (unless ``OTEL_SDK_DISABLED``), so
+trace ids exist, reach the logs and propagate even when nothing is exported.
+
+Spans never carry payloads, record keys (an intake key is a CUIP) or exception messages (they
+can quote data): only types, ids and the exception's class.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 
 from opentelemetry import propagate, trace
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.util.types import AttributeValue
 
-_TRACER_NAME = "convenio"
+log = logging.getLogger(__name__)
+
+# A proxy until setup_tracing installs the provider, so importing this module sets nothing up.
+_tracer = trace.get_tracer("convenio")
+TRACE_KEYS = ("traceparent", "tracestate")
 
 
-def setup_tracing(service_name: str) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-    if _otlp_configured():
+def setup_tracing(service_name: str) -> TracerProvider | None:
+    if _env_true("OTEL_SDK_DISABLED"):
+        return None
+    provider = TracerProvider(resource=resource(service_name))
+    if otlp_configured():
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
+        _warn_about_grpc()
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
     return provider
 
 
-def _otlp_configured() -> bool:
+def resource(service_name: str) -> Resource:
+    """The service's name, unless ``OTEL_SERVICE_NAME`` gives another; ``OTEL_RESOURCE_ATTRIBUTES``
+    adds the rest."""
+    attributes = {"service.namespace": "convenio"}
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = service_name
+    return Resource.create(attributes)
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() == "true"
+
+
+def otlp_configured() -> bool:
     return os.environ.get("OTEL_TRACES_EXPORTER", "otlp") != "none" and bool(
         os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
         or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
+
+
+def _warn_about_grpc() -> None:
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"
+    )
+    if protocol != "http/protobuf":
+        log.warning("OTLP protocol %r is not shipped; exporting http/protobuf instead", protocol)
 
 
 def current_trace_headers() -> dict[str, str]:
@@ -44,34 +78,69 @@ def current_trace_headers() -> dict[str, str]:
     return carrier
 
 
-@contextmanager
-def consume_span(name: str, trace_headers: Mapping[str, str], **attributes: str) -> Iterator[Span]:
-    """A consumer span continuing the producer's trace, or starting one if none came in."""
-    context = propagate.extract(dict(trace_headers))
-    tracer = trace.get_tracer(_TRACER_NAME)
-    with tracer.start_as_current_span(
-        name, context=context, kind=SpanKind.CONSUMER, attributes=attributes
-    ) as span:
-        yield span
+def _parent(trace_headers: Mapping[str, str]) -> Context:
+    """The context the headers carry; an empty one (a new trace) when none came in."""
+    if not trace_headers:
+        return Context()
+    return propagate.extract(dict(trace_headers), context=Context())
+
+
+def mark_failed(span: Span, what: str) -> None:
+    """Error status naming what failed (a reason or an exception class, never its message)."""
+    span.set_status(Status(StatusCode.ERROR, what))
 
 
 @contextmanager
-def produce_span(name: str, trace_headers: Mapping[str, str], **attributes: str) -> Iterator[Span]:
-    """The relay's publish span: a child of the handler span stored with the outbox row."""
-    context = propagate.extract(dict(trace_headers))
-    tracer = trace.get_tracer(_TRACER_NAME)
-    with tracer.start_as_current_span(
-        name, context=context, kind=SpanKind.PRODUCER, attributes=attributes
-    ) as span:
-        yield span
-
-
-@contextmanager
-def continued_span(
-    name: str, trace_headers: Mapping[str, str], **attributes: str
+def _span(
+    name: str,
+    trace_headers: Mapping[str, str],
+    kind: SpanKind,
+    attributes: Mapping[str, AttributeValue],
 ) -> Iterator[Span]:
+    with _tracer.start_as_current_span(
+        name,
+        context=_parent(trace_headers),
+        kind=kind,
+        attributes=attributes,
+        record_exception=False,  # its message may quote personal data
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except BaseException as exc:
+            mark_failed(span, type(exc).__name__)
+            raise
+
+
+def consume_span(
+    name: str, trace_headers: Mapping[str, str], **attributes: AttributeValue
+) -> AbstractContextManager[Span]:
+    """A consumer span continuing the producer's trace, or starting one if none came in."""
+    return _span(name, trace_headers, SpanKind.CONSUMER, attributes)
+
+
+def continued_span(
+    name: str, trace_headers: Mapping[str, str], **attributes: AttributeValue
+) -> AbstractContextManager[Span]:
     """Internal work done later on behalf of an event, kept in that event's trace."""
-    context = propagate.extract(dict(trace_headers))
-    tracer = trace.get_tracer(_TRACER_NAME)
-    with tracer.start_as_current_span(name, context=context, attributes=attributes) as span:
-        yield span
+    return _span(name, trace_headers, SpanKind.INTERNAL, attributes)
+
+
+def start_publish_span(
+    name: str, trace_headers: Mapping[str, str], **attributes: AttributeValue
+) -> tuple[Span, dict[str, str], Callable[[BaseException | None], None]]:
+    """The relay's publish span, a child of the span stored with the outbox row. Returns the
+    span, the headers that continue the trace from it, and the callback that ends it once the
+    broker has acknowledged (or refused) the record."""
+    span = _tracer.start_span(
+        name, context=_parent(trace_headers), kind=SpanKind.PRODUCER, attributes=attributes
+    )
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+
+    def end(error: BaseException | None) -> None:
+        if error is not None:
+            mark_failed(span, type(error).__name__)
+        span.end()
+
+    return span, carrier, end
