@@ -4,7 +4,7 @@ The list changed over the years, so a result always names its catalogue version 
 component needs every competency of one version. ``2020`` is the current catalogue of seven.
 ``2012`` is this project's label for the earlier catalogue (physical capacity, police shooting
 and police defence as separate competencies, no primer respondiente); the contract requires a
-four-digit label and the agreement does not fix the year, so the label is ours (ADR 0005).
+four-digit label and the agreement does not fix the year, so the label is ours (ADR 0041).
 """
 
 from __future__ import annotations

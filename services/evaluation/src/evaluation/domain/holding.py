@@ -1,5 +1,5 @@
 """Intake naming an officer evaluation does not know yet is held, not refused: the officer's
-facts travel on another topic and may simply be behind (ADR 0004). A hold that outlives the
+facts travel on another topic and may simply be behind (ADR 0040). A hold that outlives the
 policy's limit is refused, so nothing waits forever unseen."""
 
 from __future__ import annotations
