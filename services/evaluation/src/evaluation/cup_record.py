@@ -38,6 +38,7 @@ def refresh(
 ) -> cup.Eligibility:
     """Recompute the officer's four components as of ``today`` and publish what changed."""
     repo = EvaluationRepository(out.session)
+    published_eligibility = repo.lock_cup(officer_id, today)
     evidence = repo.evidence(officer_id)
     states = cup.components(evidence, policy, today)
     published = repo.published_states(officer_id)
@@ -50,8 +51,10 @@ def refresh(
         lapsed = before.read_on(today, scheduled=component in evidence.scheduled) == state
         out.emit(_status_changed(officer_id, component, before, state, today, lapsed, cause))
     eligibility = cup.eligibility(states, today)
-    if eligibility.eligible != repo.published_eligibility(officer_id):
-        repo.publish_eligibility(officer_id, eligibility.eligible, today)
+    if eligibility.eligible != published_eligibility.eligible:
+        published_eligibility.eligible = eligibility.eligible
+        published_eligibility.changed_on = today
+        out.session.add(published_eligibility)
         out.emit(
             CupEligibilityChanged(
                 officer_id=officer_id,

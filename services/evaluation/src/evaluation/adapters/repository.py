@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..domain.certification import Certification
@@ -181,14 +182,24 @@ class EvaluationRepository:
             )
         )
 
-    def published_eligibility(self, officer_id: str) -> bool:
-        row = self.session.get(CupEligibilityRow, officer_id)
-        return row is not None and row.eligible
+    def lock_cup(self, officer_id: str, today: dt.date) -> CupEligibilityRow:
+        """Take the officer's CUP for this transaction, creating its row on first use.
 
-    def publish_eligibility(self, officer_id: str, eligible: bool, today: dt.date) -> None:
-        self.session.merge(
-            CupEligibilityRow(officer_id=officer_id, eligible=eligible, changed_on=today)
-        )
+        Two replicas may recompute one officer at once (a result on one topic, a completion on
+        another, the scheduler): whoever locks second waits, then reads what the first
+        committed, so no change is published twice. SQLite serialises writers anyway."""
+        query = select(CupEligibilityRow).where(CupEligibilityRow.officer_id == officer_id)
+        row = self.session.exec(query.with_for_update()).first()
+        if row is not None:
+            return row
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    CupEligibilityRow(officer_id=officer_id, eligible=False, changed_on=today)
+                )
+        except IntegrityError:  # created by a concurrent transaction, now committed
+            pass
+        return self.session.exec(query.with_for_update()).one()
 
     # --- what the expiry scheduler scans ----------------------------------------------------
 
