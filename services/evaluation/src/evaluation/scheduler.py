@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import anyio
 from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from convenio_chassis.db import SessionFactory
@@ -172,7 +173,9 @@ def expiry_job(
         while True:
             try:
                 report = await anyio.to_thread.run_sync(scheduler.tick)
-            except Exception as exc:  # the database, or a second replica won a race: next tick
+            except IntegrityError:  # another replica sent the same alerts first
+                log.info("expiry scheduler: another replica was first, next tick goes on")
+            except Exception as exc:  # the database: the next tick tries again
                 runtime.health.set("expiry_scheduler", False, f"tick failed: {exc!r}")
                 log.warning("expiry scheduler tick failed: %r", exc)
             else:
