@@ -269,16 +269,14 @@ def test_a_held_result_that_cannot_count_is_rejected_when_the_officer_arrives(
     assert facts[0].data["rejected_event_id"] == dict(bad.headers)["ce_id"].decode()
 
 
-def test_held_intake_is_rejected_once_its_officer_never_arrives(
-    evaluation: Evaluation, today: Today
-) -> None:
+def test_held_intake_is_rejected_once_its_officer_never_arrives(evaluation: Evaluation) -> None:
     evaluation.send(trust_control(9))
     assert evaluation.tick(D(2026, 3, 8)) == []
     facts = evaluation.tick(D(2026, 3, 9))
     assert kinds(facts) == ["intake.rejected:unknown_officer"]
     assert "7 days" in facts[0].data["message"]
     assert evaluation.tick() == []
-    assert evaluation.send(registered(9)) == []  # nothing is applied twice
+    assert evaluation.send(registered(9)) == []  # a rejected command is not applied later
 
 
 # --- feedback ---------------------------------------------------------------------------------
