@@ -32,12 +32,16 @@ class Command:
 
 
 def command(
-    ce_type: str, data: dict[str, Any], key: str, topic: str = "enrolment.intake.v1"
+    ce_type: str,
+    data: dict[str, Any],
+    key: str,
+    topic: str = "enrolment.intake.v1",
+    source: str = "/agency/academia-toluca",
 ) -> Command:
     headers = {
         "ce_specversion": "1.0",
         "ce_id": str(uuid_utils.uuid7()),
-        "ce_source": "/agency/academia-toluca",
+        "ce_source": source,
         "ce_type": ce_type,
         "ce_time": dt.datetime.now(dt.UTC).isoformat(),
         "content-type": "application/json",
@@ -336,3 +340,158 @@ class AgencySpan:
 def traced(cmd: Command, span: AgencySpan) -> Command:
     """The command as sent from inside the agency's span (W3C ``traceparent`` header)."""
     return replace(cmd, headers=[*cmd.headers, ("traceparent", span.traceparent.encode())])
+
+
+# --- enrolment facts, as the enrolment service's outbox publishes them -----------------------
+# For tests of a consumer of those facts that should not depend on enrolment's own intake flow.
+
+ENROLMENT = "/convenio/enrolment"
+
+
+def officer_registered(officer_id: str, municipality: int = 15106) -> Command:
+    return command(
+        "mx.convenio.enrolment.officer.registered.v1",
+        {
+            "officer_id": officer_id,
+            "sex": "mujer",
+            "corporation": "Policía Municipal",
+            "level": "municipal",
+            "municipality": municipality,
+            "profile": "proximidad",
+            "rank": "policía",
+            "hire_year": 2018,
+        },
+        key=officer_id,
+        topic="enrolment.officer.v1",
+        source=ENROLMENT,
+    )
+
+
+def enrolment_completed(
+    officer_id: str, training_type: str = "formacion_inicial", decided_on: str = "2019-12-01"
+) -> Command:
+    return command(
+        "mx.convenio.enrolment.enrolment.completed.v1",
+        {
+            "enrolment_id": f"enr-{officer_id[-8:]}-{training_type}",
+            "officer_id": officer_id,
+            "offering_id": "UMS-FI-2019-01",
+            "course_id": "UMS-FI",
+            "course_version": 1,
+            "training_type": training_type,
+            "planned_theory_hours": 500,
+            "planned_practice_hours": 472,
+            "delivered_theory_hours": 500,
+            "delivered_practice_hours": 472,
+            "attendance_rate": 0.96,
+            "decided_on": decided_on,
+            "certificate_id": f"CERT-{officer_id[-8:]}",
+        },
+        key=officer_id,
+        topic="enrolment.training.v1",
+        source=ENROLMENT,
+    )
+
+
+# --- evaluation intake, as evaluators and the C3 import send it ------------------------------
+
+EVALUATION_INTAKE = "evaluation.intake.v1"
+EVALUATOR = "/agency/ums-evaluacion"
+COMPETENCIES_2020 = (
+    "acondicionamiento_fisico_y_defensa_policial",
+    "armamento_y_tiro",
+    "conduccion_de_vehiculos",
+    "detencion_y_conduccion_de_personas",
+    "baston_pr_24",
+    "radiocomunicacion",
+    "primer_respondiente",
+)
+
+
+def _evaluation(ce_type: str, data: dict[str, Any], key: str) -> Command:
+    return command(
+        f"mx.convenio.evaluation.{ce_type}", data, key, topic=EVALUATION_INTAKE, source=EVALUATOR
+    )
+
+
+def certify_instructor(
+    instructor_id: str,
+    competencies: tuple[str, ...] = COMPETENCIES_2020,
+    valid_from: str = "2024-01-01",
+    valid_until: str = "2028-12-31",
+) -> Command:
+    return _evaluation(
+        "instructor.certify.v1",
+        {
+            "instructor_id": instructor_id,
+            "competencies": list(competencies),
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
+        key=instructor_id,
+    )
+
+
+def record_competency_result(
+    officer_id: str,
+    competency: str,
+    evaluated_on: str,
+    evaluator_id: str = "INS-1",
+    knowledge_score: float = 85,
+    practical_result: str = "cumple",
+    catalogue_version: str = "2020",
+) -> Command:
+    return _evaluation(
+        "competency_result.record.v1",
+        {
+            "officer_id": officer_id,
+            "catalogue_version": catalogue_version,
+            "competency": competency,
+            "knowledge_score": knowledge_score,
+            "practical_result": practical_result,
+            "evaluator_id": evaluator_id,
+            "evaluated_on": evaluated_on,
+        },
+        key=officer_id,
+    )
+
+
+def record_performance_result(officer_id: str, evaluated_on: str, passed: bool = True) -> Command:
+    return _evaluation(
+        "performance_result.record.v1",
+        {
+            "officer_id": officer_id,
+            "score": 82 if passed else 40,
+            "scale_max": 100,
+            "passed": passed,
+            "instrument_version": "ED-2024",
+            "evaluator_id": "EVAL-9",
+            "evaluated_on": evaluated_on,
+        },
+        key=officer_id,
+    )
+
+
+def import_trust_control_result(officer_id: str, evaluated_on: str, approved: bool) -> Command:
+    return _evaluation(
+        "trust_control_result.import.v1",
+        {"officer_id": officer_id, "approved": approved, "evaluated_on": evaluated_on},
+        key=officer_id,
+    )
+
+
+def submit_course_feedback(offering_id: str, instructor_id: str, **extra: Any) -> Command:
+    """``extra`` lets a test send what a careless client might add (an officer's identity)."""
+    return _evaluation(
+        "course_feedback.submit.v1",
+        {
+            "offering_id": offering_id,
+            "instructor_id": instructor_id,
+            "relevance": 4,
+            "theory_practice_balance": "too_theoretical",
+            "instructor_rating": 5,
+            "submitted_on": "2026-03-20",
+            **extra,
+        },
+        key=offering_id,
+    )

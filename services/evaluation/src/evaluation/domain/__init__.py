@@ -1,0 +1,1 @@
+"""The evaluation domain: competencies, CUP components, eligibility and expiry. Pure Python."""
