@@ -1,11 +1,11 @@
-"""``python -m convenio_deploy generate|check|validate|install-tools``."""
+"""``python -m convenio_deploy generate|check|validate|compose|install-tools``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import manifests, tools, validate
+from . import compose, manifests, tools, validate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     command.add_parser("check", help="fail if the committed manifests are not the generated ones")
     run = command.add_parser("validate", help="build and check Kustomize overlays")
     run.add_argument("overlays", nargs="*", default=list(validate.OVERLAYS))
+    command.add_parser("compose", help="check docker-compose.yml")
     command.add_parser("install-tools", help="build and cache kustomize")
     args = parser.parse_args(argv)
 
@@ -36,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {problem}")
             failed += bool(problems)
         return 1 if failed else 0
+    if args.command == "compose":
+        problems = compose.validate_compose()
+        for problem in problems:
+            print(problem)
+        return 1 if problems else 0
     print(tools.install_kustomize())
     return 0
 
