@@ -20,7 +20,7 @@ HEADER = (
 
 
 def dump_all(documents: Iterable[dict[str, Any]]) -> str:
-    body = yaml.safe_dump_all(documents, sort_keys=False, width=4096, explicit_start=True)
+    body: str = yaml.safe_dump_all(documents, sort_keys=False, width=4096, explicit_start=True)
     return HEADER + body
 
 
