@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from convenio_contracts.topics import (
     CONSUMER_GROUPS,
+    REPORTING_FINDINGS,
     REPORTING_INDICATORS,
     Principal,
     all_topics,
@@ -41,10 +42,10 @@ def test_a_service_reads_its_own_group_and_only_its_topics() -> None:
     assert Acl("topic", REPORTING_INDICATORS.name, "literal", "Write") in acls
 
 
-def test_the_onc_feed_reads_the_indicators_with_a_group_named_after_it() -> None:
+def test_the_onc_feed_reads_the_feed_with_a_group_named_after_it() -> None:
+    feed = (REPORTING_INDICATORS.name, REPORTING_FINDINGS.name)
     assert strimzi.expected_acls(Principal.ONC_FEED) == {
-        Acl("topic", REPORTING_INDICATORS.name, "literal", "Read"),
-        Acl("topic", REPORTING_INDICATORS.name, "literal", "Describe"),
+        *(Acl("topic", name, "literal", op) for name in feed for op in ("Read", "Describe")),
         Acl("group", "onc-feed-", "prefix", "Read"),
     }
 
