@@ -3,14 +3,17 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV ?= $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
 PYTEST_ARGS ?=
+DEPLOY = PYTHONPATH=deploy $(UV) run python -m convenio_deploy
 
 .PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas \
         schemas-check snapshot kafka-up kafka-down kafka-status kafka-secure-up kafka-secure-down \
-        acls jars clean
+        acls jars clean k8s deploy-check
 
 help:
 	@echo "make run     - broker + three services on SQLite + demo data (Ctrl-C stops)"
 	@echo "make test    - lint, types, schemas, unit, integration and end-to-end tests"
+	@echo "make k8s     - regenerate deploy/k8s topics, users and workloads from the catalogue"
+	@echo "make deploy-check - only the offline deployment checks (k8s overlays, compose, image)"
 	@echo "make lint | typecheck | schemas | kafka-up | kafka-down | clean"
 
 $(UV):
@@ -19,6 +22,7 @@ $(UV):
 setup: $(UV)
 	$(UV) sync --frozen --all-packages
 	$(UV) run python deploy/local/kafka_local.py fetch
+	$(DEPLOY) install-tools >/dev/null
 
 run: setup
 	$(UV) run python deploy/local/run.py
@@ -83,6 +87,11 @@ kafka-secure-down:
 # Make a cluster's ACLs equal to the catalogue's (admin KAFKA_* settings); DRY_RUN=1 to preview.
 acls: setup
 	$(UV) run python -m convenio_chassis.acl_admin $(if $(DRY_RUN),--dry-run,)
+k8s: setup
+	$(DEPLOY) generate
+
+deploy-check: setup
+	$(UV) run python -m pytest tests/deploy $(PYTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

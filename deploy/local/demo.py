@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import random
+import time
 from collections.abc import Iterator
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from convenio_contracts import Event, encode
 from convenio_contracts.enrolment import (
@@ -118,7 +120,41 @@ async def publish(bootstrap: str, events: list[Event], source: str = "/agency/um
     return len(events)
 
 
+async def wait_for_offering(bootstrap: str, offering_id: str, within_s: float = 60) -> None:
+    """Courses are published before anyone enrols: wait until UMS has scheduled the offering."""
+    consumer = AIOKafkaConsumer(
+        "enrolment.course.v1",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                if any(json.loads(r.value).get("offering_id") == offering_id for r in records):
+                    return
+        raise TimeoutError(f"offering {offering_id} was not scheduled within {within_s}s")
+    finally:
+        await consumer.stop()
+
+
+async def publish_in_order(bootstrap: str) -> dict[str, int]:
+    """Course and offering first; officers and enrolments once the offering exists. The intake
+    topic has several partitions, so publishing everything at once could enrol officers in an
+    offering the service has not seen yet."""
+    every = commands()
+    roster = [c for c in every if c.event_type.endswith("officer.register.v1")]
+    definitions = [c for c in every if c.event_type.endswith((".publish.v1", ".schedule.v1"))]
+    enrolments = [c for c in every if c.event_type.endswith("enrolment.request.v1")]
+    await publish(bootstrap, definitions)
+    await wait_for_offering(bootstrap, OFFERING_ID)
+    await publish(bootstrap, roster + enrolments)
+    return {"officers": len(roster), "definitions": len(definitions), "enrolments": len(enrolments)}
+
+
 if __name__ == "__main__":
     import sys
 
-    print(asyncio.run(publish(sys.argv[1], commands())), "commands published")
+    print(asyncio.run(publish_in_order(sys.argv[1])), "published")

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
-
-from aiokafka import AIOKafkaConsumer
 
 import demo
 from convenio_chassis.process import ServiceProcess, http_get_json
@@ -29,26 +26,6 @@ PORTS = {"enrolment": 8001, "evaluation": 8002, "reporting": 8003}
 
 def say(message: str) -> None:
     print(f"[convenio] {message}", flush=True)
-
-
-async def wait_for_offering(bootstrap: str, offering_id: str, within_s: float = 60) -> None:
-    """Courses are published before anyone enrols: wait until UMS has scheduled the offering."""
-    consumer = AIOKafkaConsumer(
-        "enrolment.course.v1",
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                if any(json.loads(r.value).get("offering_id") == offering_id for r in records):
-                    return
-        raise TimeoutError(f"offering {offering_id} was not scheduled within {within_s}s")
-    finally:
-        await consumer.stop()
 
 
 def wait_for_feed(url: str, timeout: float = 60) -> list[dict[str, Any]]:
@@ -120,16 +97,10 @@ def main() -> int:
 
 
 def publish_demo(bootstrap: str) -> None:
-    commands = demo.commands()
-    roster = [c for c in commands if c.event_type.endswith("officer.register.v1")]
-    definitions = [c for c in commands if c.event_type.endswith((".publish.v1", ".schedule.v1"))]
-    enrolments = [c for c in commands if c.event_type.endswith("enrolment.request.v1")]
-    asyncio.run(demo.publish(bootstrap, definitions))
-    asyncio.run(wait_for_offering(bootstrap, demo.OFFERING_ID))
-    asyncio.run(demo.publish(bootstrap, roster + enrolments))
+    counts = asyncio.run(demo.publish_in_order(bootstrap))
     say(
-        f"demo data published: {len(roster)} officers in {len(demo.MUNICIPALITIES)} "
-        f"municipalities, 1 course, 1 offering, {len(enrolments)} enrolment requests"
+        f"demo data published: {counts['officers']} officers in {len(demo.MUNICIPALITIES)} "
+        f"municipalities, 1 course, 1 offering, {counts['enrolments']} enrolment requests"
     )
     cells = wait_for_feed(f"http://127.0.0.1:{PORTS['reporting']}/indicators")
     for cell in cells:
