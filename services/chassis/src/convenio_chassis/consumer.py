@@ -23,7 +23,7 @@ from convenio_contracts import CloudEvent, EnvelopeError, Event, decode
 from convenio_contracts.rejections import REJECTION_BY_SERVICE, IntakeRejected, RejectionReason
 from convenio_contracts.topics import topic as catalogued_topic
 
-from . import inbox
+from . import inbox, outbox
 from .db import SessionFactory, is_transient
 from .dlq import (
     DeadLetter,
@@ -35,14 +35,17 @@ from .dlq import (
 from .logs import code_locations
 from .metrics import Metrics
 from .observation import event_type_label, observed, raw_trace_headers
-from .outbox import outbox_row_for
+from .outbox import outbox_values
 from .tracing import current_trace_headers, mark_failed
 
 log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    """What a handler gets: the open transaction, and a way to emit facts and rejections."""
+    """What a handler gets: the open transaction, and a way to emit facts and rejections.
+
+    Emitted facts are buffered on the session and written to the outbox with the rest of the
+    batch, in one statement; a failing handler's facts are dropped with its other effects."""
 
     def __init__(self, session: Session, source: str, event: CloudEvent, service: str = "") -> None:
         self.session = session
@@ -52,10 +55,9 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> str:
         """Write ``event`` to the outbox; returns its ``ce_id`` (a later void may name it)."""
-        row = outbox_row_for(event, source=self.source)
-        self.session.add(row)
-        assert row.event_id is not None
-        return row.event_id
+        row = outbox_values(event, source=self.source)
+        outbox.buffered(self.session).append(row)
+        return str(row["event_id"])
 
     def reject(self, reason: RejectionReason, message: str) -> None:
         """Refuse the command being handled, telling its publisher why."""
@@ -72,6 +74,10 @@ class UnitOfWork:
 Handler = Callable[[UnitOfWork, CloudEvent], None]
 
 
+class _HandlerFailedError(Exception):
+    """A handler raised during the optimistic pass: the batch is redone with savepoints."""
+
+
 @dataclass
 class BatchOutcome:
     handled: int = 0
@@ -79,7 +85,8 @@ class BatchOutcome:
     ignored: int = 0
     dead_letters: list[tuple[str, str]] = field(default_factory=list)
     """(topic, reason) of each record dead-lettered."""
-    emitted_rows: int = 0
+    spans: list[tuple[Span, int]] = field(default_factory=list)
+    """Record spans with their end times, ended only if the batch commits."""
     tally: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     """(outcome, topic, event type, dead-letter reason or "") → records, for the metrics."""
 
@@ -106,11 +113,22 @@ class BatchProcessor:
         self.after_batch = after_batch
 
     def process(self, records: Sequence[RawRecord]) -> BatchOutcome:
+        """Handle the batch optimistically, without a savepoint per record; if a handler fails,
+        roll everything back and handle the batch again with savepoints, so only the failing
+        record is dead-lettered. Handlers are deterministic, so the second pass fails on the
+        same record."""
+        try:
+            return self._process(records, careful=False)
+        except _HandlerFailedError:
+            return self._process(records, careful=True)
+
+    def _process(self, records: Sequence[RawRecord], *, careful: bool) -> BatchOutcome:
         outcome = BatchOutcome()
         breaker_state = self.breaker.snapshot()
         try:
             with self.sessions() as session, session.begin():
-                self._apply(session, records, outcome)
+                self._apply(session, records, outcome, careful)
+                outbox.write_buffered(session)
                 if self.after_batch is not None:
                     self.after_batch(session, self.source)
                 if self.breaker.open:
@@ -120,10 +138,14 @@ class BatchProcessor:
         except BaseException:
             self.breaker.restore(breaker_state)
             raise
+        for span, ended_at in outcome.spans:
+            span.end(end_time=ended_at)
         self._count(outcome)
         return outcome
 
-    def _apply(self, session: Session, records: Sequence[RawRecord], outcome: BatchOutcome) -> None:
+    def _apply(
+        self, session: Session, records: Sequence[RawRecord], outcome: BatchOutcome, careful: bool
+    ) -> None:
         decoded: list[tuple[RawRecord, CloudEvent]] = []
         for record in records:
             event = self._decode(session, record, outcome)
@@ -132,13 +154,15 @@ class BatchProcessor:
         seen = inbox.already_processed(session, self.group, (e.id for _, e in decoded))
         applied: list[str] = []
         for record, event in decoded:
-            with observed(self.group, record, event.trace_headers, event.type, event.id) as span:
+            with observed(
+                self.group, record, event.trace_headers, event.type, event.id, outcome.spans
+            ) as span:
                 if event.id in seen:
                     outcome.duplicates += 1
                     self._settle(outcome, span, "duplicate", record.topic, event.type)
                     continue
                 seen.add(event.id)
-                if self._handle(session, record, event, outcome, span):
+                if self._handle(session, record, event, outcome, span, careful):
                     applied.append(event.id)
         inbox.mark_processed(session, self.group, applied)
 
@@ -156,13 +180,22 @@ class BatchProcessor:
             event = decode(record.value, record.headers or ())
         except EnvelopeError as exc:
             event_type = event_type_label(record)
-            with observed(self.group, record, raw_trace_headers(record), event_type, exc.event_id):
+            with observed(
+                self.group,
+                record,
+                raw_trace_headers(record),
+                event_type,
+                exc.event_id,
+                outcome.spans,
+            ):
                 letter = DeadLetter(exc.reason, exc.detail, type(exc).__name__)
                 self._dead_letter(session, record, letter, outcome, event_type)
             return None
         if event.type not in catalogued_topic(record.topic).event_types:
             detail = f"{event.type} is not carried on {record.topic}"
-            with observed(self.group, record, event.trace_headers, event.type, event.id):
+            with observed(
+                self.group, record, event.trace_headers, event.type, event.id, outcome.spans
+            ):
                 letter = DeadLetter("unexpected_event_type", detail, "UnexpectedEventType")
                 self._dead_letter(session, record, letter, outcome, event.type)
             return None
@@ -176,22 +209,33 @@ class BatchProcessor:
         event: CloudEvent,
         outcome: BatchOutcome,
         span: Span,
+        careful: bool,
     ) -> bool:
-        """Run the handler in a savepoint; True when the event counts as processed."""
+        """Run the handler (in a savepoint when ``careful``); True when the event counts as
+        processed."""
         handler = self.handlers.get(event.type)
         if handler is None:
             outcome.ignored += 1  # a tolerant reader: catalogued, but not this service's business
             self._settle(outcome, span, "ignored", record.topic, event.type)
             return True
         started = time.perf_counter()
+        uow = UnitOfWork(session, self.source, event, self.group)
+        emitted_before = len(outbox.buffered(session))
         try:
-            with session.begin_nested():
-                handler(UnitOfWork(session, self.source, event, self.group), event)
+            if careful:
+                with session.begin_nested():
+                    handler(uow, event)
+            else:
+                handler(uow, event)
         except Exception as exc:
+            del outbox.buffered(session)[emitted_before:]
             error = "transient" if is_transient(exc) else "handler_error"
-            self._observe(record.topic, event.type, started, error)
             if error == "transient":
+                self._observe(record.topic, event.type, started, error)
                 raise
+            if not careful:
+                raise _HandlerFailedError from exc
+            self._observe(record.topic, event.type, started, error)
             # The message can quote the event's data: it goes to the DLQ header, not the log.
             log.error(
                 "handler raised %s; record dead-lettered, see its dlq.error header",

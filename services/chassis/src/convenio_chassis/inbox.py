@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 
@@ -32,6 +33,6 @@ def already_processed(session: Session, consumer: str, event_ids: Iterable[str])
 
 def mark_processed(session: Session, consumer: str, event_ids: Iterable[str]) -> None:
     now = dt.datetime.now(dt.UTC)
-    session.add_all(
-        ProcessedMessage(consumer=consumer, event_id=i, processed_at=now) for i in event_ids
-    )
+    rows = [{"consumer": consumer, "event_id": i, "processed_at": now} for i in event_ids]
+    if rows:  # one statement for the whole batch
+        session.execute(insert(ProcessedMessage), rows)

@@ -5,6 +5,7 @@ subject of an intake record are a CUIP.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -26,9 +27,12 @@ def observed(
     trace_headers: Mapping[str, str],
     event_type: str,
     ce_id: str | None,
+    deferred: list[tuple[Span, int]] | None = None,
 ) -> Iterator[Span]:
     """The record's consumer span, continuing its producer's trace (or starting one); log lines
-    written inside name the event."""
+    written inside name the event. With ``deferred``, the span is not ended here but added to
+    the list with its end time: the batch ends it once committed, or drops it if rolled back,
+    so a trace never shows work that did not happen."""
     attributes: dict[str, AttributeValue] = {
         "messaging.system": "kafka",
         "messaging.operation.type": "process",
@@ -41,10 +45,14 @@ def observed(
     if ce_id:
         attributes["messaging.message.id"] = attributes["cloudevents.event_id"] = ce_id
     with (
-        consume_span(f"{record.topic} process", trace_headers, **attributes) as span,
+        consume_span(
+            f"{record.topic} process", trace_headers, end_on_exit=deferred is None, **attributes
+        ) as span,
         handling(event_type, ce_id),
     ):
         yield span
+    if deferred is not None:
+        deferred.append((span, time.time_ns()))
 
 
 def _header(record: RawRecord, name: str) -> str | None:

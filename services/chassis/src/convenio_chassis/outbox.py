@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from typing import Any
 
-from sqlalchemy import LargeBinary, delete, func
+from sqlalchemy import LargeBinary, delete, func, insert
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from convenio_contracts import Event, encode
@@ -38,17 +39,40 @@ def encode_headers(headers: list[tuple[str, bytes]]) -> str:
     return json.dumps([[k, base64.b64encode(v).decode()] for k, v in headers])
 
 
-def outbox_row_for(event: Event, *, source: str) -> OutboxRecord:
-    """An outbox row carrying ``event`` to its catalogued topic, with the current trace."""
+def outbox_values(event: Event, *, source: str) -> dict[str, Any]:
+    """The column values of an outbox row carrying ``event`` to its catalogued topic, with the
+    current trace: plain values, so a batch's rows can be inserted in one statement."""
     record = encode(event, source=source, trace_headers=current_trace_headers())
-    return OutboxRecord(
-        topic=topic_for(event.event_type).name,
-        key=record.key,
-        value=record.value,
-        headers=encode_headers(record.headers),
-        event_type=event.event_type,
-        event_id=record.event_id,
-    )
+    return {
+        "topic": topic_for(event.event_type).name,
+        "key": record.key,
+        "value": record.value,
+        "headers": encode_headers(record.headers),
+        "event_type": event.event_type,
+        "event_id": record.event_id,
+        "created_at": dt.datetime.now(dt.UTC),
+    }
+
+
+def outbox_row_for(event: Event, *, source: str) -> OutboxRecord:
+    return OutboxRecord(**outbox_values(event, source=source))
+
+
+_BUFFER = "convenio.outbox"
+
+
+def buffered(session: Session) -> list[dict[str, Any]]:
+    """Facts emitted in this transaction and not yet written: the batch writes them at once."""
+    rows: list[dict[str, Any]] = session.info.setdefault(_BUFFER, [])
+    return rows
+
+
+def write_buffered(session: Session) -> None:
+    """Insert the buffered rows in one statement; ids follow list order, so per-key order
+    holds."""
+    rows = session.info.pop(_BUFFER, [])
+    if rows:
+        session.execute(insert(OutboxRecord), rows)
 
 
 def pending(session: Session, limit: int) -> list[OutboxRecord]:

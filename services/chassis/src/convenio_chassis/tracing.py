@@ -96,6 +96,7 @@ def _span(
     trace_headers: Mapping[str, str],
     kind: SpanKind,
     attributes: Mapping[str, AttributeValue],
+    end_on_exit: bool = True,
 ) -> Iterator[Span]:
     with _tracer.start_as_current_span(
         name,
@@ -104,6 +105,7 @@ def _span(
         attributes=attributes,
         record_exception=False,  # its message may quote personal data
         set_status_on_exception=False,
+        end_on_exit=end_on_exit,
     ) as span:
         try:
             yield span
@@ -113,10 +115,15 @@ def _span(
 
 
 def consume_span(
-    name: str, trace_headers: Mapping[str, str], **attributes: AttributeValue
+    name: str,
+    trace_headers: Mapping[str, str],
+    *,
+    end_on_exit: bool = True,
+    **attributes: AttributeValue,
 ) -> AbstractContextManager[Span]:
-    """A consumer span continuing the producer's trace, or starting one if none came in."""
-    return _span(name, trace_headers, SpanKind.CONSUMER, attributes)
+    """A consumer span continuing the producer's trace, or starting one if none came in.
+    With ``end_on_exit=False`` the caller ends it (or drops it, if its work was rolled back)."""
+    return _span(name, trace_headers, SpanKind.CONSUMER, attributes, end_on_exit)
 
 
 def continued_span(
