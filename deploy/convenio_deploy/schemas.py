@@ -1,5 +1,5 @@
 """Schema validation, offline: core kinds with ``kubernetes-validate`` (it ships the schemas),
-Strimzi and KEDA kinds with the CRD JSON Schemas in ``../shared/schemas/crds``. Both strict:
+Strimzi and KEDA kinds with the CRD JSON Schemas vendored in ``deploy/schemas/crds``. Both strict:
 a field the schema does not know is an error, as the API server would prune or reject it."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 import jsonschema
 
 REPO = Path(__file__).resolve().parents[2]
-CRD_DIR = Path(os.environ.get("CONVENIO_CRD_SCHEMAS", REPO.parent / "shared" / "schemas" / "crds"))
+# Vendored from ../shared/schemas/crds (MIT, datreeio/CRDs-catalog), so a clone validates alone.
+CRD_DIR = Path(os.environ.get("CONVENIO_CRD_SCHEMAS", REPO / "deploy" / "schemas" / "crds"))
 KUBERNETES_VERSION = "1.32"
 """The oldest Kubernetes these manifests promise to work on (native sidecars, PDB v1...)."""
 CRD_GROUPS = ("kafka.strimzi.io", "keda.sh")
