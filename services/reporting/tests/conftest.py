@@ -98,9 +98,13 @@ def published(rows: list[OutboxRecord], topic: str) -> list[dict[str, Any] | Non
 
 
 def feed_for(database_url: str, **overrides: Any) -> Iterator[Feed]:
-    settings = projection.Settings(
-        **{"k": 1, "thresholds": Thresholds(0.10, 0.70, 0.25)} | overrides
-    )
+    parameters: dict[str, Any] = {
+        "k": 1,
+        "expiry_window_days": 180,
+        "thresholds": Thresholds(0.10, 0.70, 0.25),
+        "grace_days": 30,
+    }
+    settings = projection.Settings(**(parameters | overrides))
     feed = Feed(database_url, settings)
     yield feed
     feed.engine.dispose()

@@ -470,3 +470,18 @@ def test_every_cell_carries_the_time_of_its_latest_fact_not_the_clock(world) -> 
     assert cell is not None
     assert later is not None
     assert cell.as_of < later.as_of  # e5 (April) was recorded after e1 and e2
+
+
+def test_rules_raise_the_findings_the_published_figures_show(world) -> None:
+    raised = world.findings()
+    assert set(raised) >= {
+        "tp-balance:2026-Q1:C2",  # delivered theory 0.75 against 0.50 planned
+        "pass-floor:2026-Q1:armamento_y_tiro",  # 0.50 < 0.70
+        "expiry-backlog:2026-Q1:15106",  # Toluca 0.50 > 0.25
+    }
+    assert "expiry-backlog:2026-Q1:15" not in raised  # the state's 0.25 is not above 0.25
+    assert "tp-balance:2026-Q1:C1" not in raised  # 0.30 against 0.25: within the tolerance
+    assert not any(f.startswith("untrained:") for f in raised)  # both trained in 2026-Q1
+    c2 = raised["tp-balance:2026-Q1:C2"]
+    assert (c2.origin, c2.status, c2.scope, c2.severity) == ("rule", "open", "course", "high")
+    assert "0.75" in c2.evidence

@@ -59,6 +59,7 @@ class Settings:
     k: int
     expiry_window_days: int
     thresholds: rules.Thresholds
+    grace_days: int
     rules_enabled: bool = True
 
 
@@ -105,6 +106,7 @@ def refresh(
 ) -> Outcome:
     """Write this batch's facts and bring the feed up to date with them. ``everything``
     recomputes every table (a replay); ``publish=False`` writes no outbox rows."""
+    session.flush()  # the findings handlers' ORM changes, before set-based reads
     buffer = facts.take(session)
     dirty, before, after = facts.flush(session, buffer, track=not everything)
     if everything:
@@ -160,6 +162,8 @@ def compute(
         if family == "cascade":
             _count_municipalities(cells)
         return cells
+    if family == "findings":
+        return stock.findings_cells(queries.findings(session), year)
     if span.horizon is None:
         return {}
     if family == "cup":
@@ -185,8 +189,6 @@ def compute(
         periods = overlapping(year, first, span.horizon)
         trained = queries.officers_trained(session, year)
         return stock.instructor_cells(certified, trained, periods, settings.k)
-    if family == "findings":
-        return stock.findings_cells(queries.findings(session), year)
     raise KeyError(family)
 
 
@@ -294,14 +296,15 @@ def to_event(cell: Mapping[str, Any]) -> IndicatorPublished:
 
 
 def _newly_closed_years(before: facts.Span, after: facts.Span) -> set[int]:
+    """Years whose quarters a later horizon may have closed (grace periods reach back)."""
     if after.horizon is None or before.horizon == after.horizon:
         return set()
     start = before.horizon or after.horizon
     return set(range(start.year - 1, after.horizon.year + 1))
 
 
-def _closed_quarters(years: Iterable[int], span: facts.Span) -> list[Period]:
-    """Quarters the data covers and has moved past: their figures are no longer partial."""
+def _closed_quarters(years: Iterable[int], span: facts.Span, grace_days: int) -> list[Period]:
+    """Quarters the data covers and has moved well past: their figures are final enough."""
     if span.first is None:
         return []
     first = span.first
@@ -309,7 +312,7 @@ def _closed_quarters(years: Iterable[int], span: facts.Span) -> list[Period]:
         p
         for y in sorted(years)
         for p in periods_in_year(y)
-        if p.kind == QUARTER and p.closed_by(span.horizon) and p.end > first
+        if p.kind == QUARTER and p.closed_by(span.horizon, grace_days) and p.end > first
     ]
 
 
@@ -347,7 +350,7 @@ def _apply_rules(
 ) -> set[int]:
     """Raise the findings the rules see in closed quarters; return the years they were
     recorded in (their figures change)."""
-    quarters = _closed_quarters(years, span)
+    quarters = _closed_quarters(years, span, settings.grace_days)
     if not quarters:
         return set()
     published = published_figures(session, [q.label for q in quarters])

@@ -27,6 +27,9 @@ class ReportingSettings(ServiceSettings):
     expiry_backlog_ceiling: float = Field(
         0.25, gt=0, le=1, description="finding: an expiry pipeline share above this"
     )
+    finding_grace_days: int = Field(
+        30, ge=0, description="rules judge a quarter this many days after its end"
+    )
     finding_rules: Literal["on", "off"] = Field("on", description="automatic findings")
 
     def projection(self) -> ProjectionSettings:
@@ -38,5 +41,6 @@ class ReportingSettings(ServiceSettings):
                 self.competency_pass_floor,
                 self.expiry_backlog_ceiling,
             ),
+            grace_days=self.finding_grace_days,
             rules_enabled=self.finding_rules == "on",
         )

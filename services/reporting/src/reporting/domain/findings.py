@@ -206,15 +206,20 @@ def untrained_municipalities(
     period: Period,
     as_of: int,
 ) -> list[Draft]:
-    """Municipalities with officers on the roll and no officer trained in a closed period.
-    A withheld cell is not evidence either way, so it raises nothing."""
+    """Municipalities with officers on the roll and no officer trained in a closed period in
+    which officers elsewhere in the state were. A withheld cell is not evidence either way, so
+    it raises nothing."""
     trained: Mapping[str, Figure] = {
         f.cell.geography: f
         for f in figures
         if f.indicator == "training.officers_trained"
         and f.cell.period == period.label
+        and f.cell.level == ALL
         and f.cell.breakdown == ALL
     }
+    state = trained.get(STATE)
+    if state is None or state.suppressed or not state.value:
+        return []
     out = []
     for code in sorted(municipalities):
         geo = f"municipality:{code}"

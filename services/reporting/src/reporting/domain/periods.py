@@ -26,9 +26,10 @@ class Period:
     def year(self) -> int:
         return self.start.year
 
-    def closed_by(self, horizon: dt.date | None) -> bool:
-        """True when data exists past the period's end, so its figures are no longer partial."""
-        return horizon is not None and horizon >= self.end
+    def closed_by(self, horizon: dt.date | None, grace_days: int = 0) -> bool:
+        """True when the data reaches ``grace_days`` past the period's end: facts of the period
+        still travelling on other topics have had time to arrive."""
+        return horizon is not None and horizon >= self.end + dt.timedelta(days=grace_days)
 
 
 def month(day: dt.date) -> Period:
