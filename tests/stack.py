@@ -1,9 +1,9 @@
-"""The three services as separate processes on one broker, each with its own database."""
+"""The services as separate processes on one broker, each with its own database."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +16,11 @@ SERVICES = ("enrolment", "evaluation", "reporting")
 
 class Stack:
     def __init__(
-        self, bootstrap: str, workdir: Path, extra_env: dict[str, str] | None = None
+        self,
+        bootstrap: str,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        services: Sequence[str] = SERVICES,
     ) -> None:
         self.bootstrap = bootstrap
         self.services = {
@@ -30,7 +34,7 @@ class Stack:
                 },
                 workdir / f"{name}.log",
             )
-            for name in SERVICES
+            for name in services
         }
 
     def __getitem__(self, name: str) -> ServiceProcess:
@@ -50,8 +54,11 @@ class Stack:
 
 
 @contextmanager
-def running_stack(bootstrap: str, workdir: Path, **env: str) -> Iterator[Stack]:
-    stack = Stack(bootstrap, workdir, env).start()
+def running_stack(
+    bootstrap: str, workdir: Path, services: Sequence[str] = SERVICES, **env: str
+) -> Iterator[Stack]:
+    """The services (all three, or a subset whose producers a test stands in for)."""
+    stack = Stack(bootstrap, workdir, env, services).start()
     try:
         yield stack
     finally:

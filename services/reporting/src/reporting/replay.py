@@ -45,6 +45,7 @@ from convenio_contracts.topics import (
     REPORTING_INTAKE,
     Principal,
     subscriptions,
+    topic,
 )
 
 from . import projection
@@ -86,9 +87,9 @@ class Stats:
 
 
 async def _end_offsets(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> dict[Any, int]:
-    partitions = [
-        TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())
-    ]
+    """Assign every partition (the catalogue says how many) from the start; return where each
+    ends now, so the replay is of a fixed history."""
+    partitions = [TopicPartition(t, p) for t in topics for p in range(topic(t).partitions)]
     consumer.assign(partitions)
     await consumer.seek_to_beginning(*partitions)
     ends: dict[Any, int] = await consumer.end_offsets(partitions)
@@ -114,7 +115,6 @@ async def ingest(session: Session, kafka: KafkaSettings, stats: Stats) -> None:
     seen: set[str] = set()
     pending = 0
     try:
-        await consumer.topics()
         remaining = await _end_offsets(consumer, replay_topics())
         while remaining:
             batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
@@ -178,7 +178,6 @@ async def live_feed_lines(kafka: KafkaSettings) -> list[str]:
     consumer = await _consumer(kafka)
     latest: dict[bytes, bytes | None] = {}
     try:
-        await consumer.topics()
         remaining = await _end_offsets(consumer, [REPORTING_INDICATORS.name])
         while remaining:
             for tp, records in (await consumer.getmany(timeout_ms=1000)).items():

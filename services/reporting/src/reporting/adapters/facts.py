@@ -273,8 +273,7 @@ def flush(session: Session, buffer: FactBuffer, track: bool = True) -> tuple[Dir
     _mark_facts(buffer, voided, dirty)
     _mark_history(buffer, after, dirty)
     _mark_officers(session, changed_officers, after, buffer, dirty)
-    if after.horizon != before.horizon:
-        _mark_horizon(before, after, dirty)
+    _mark_span(before, after, dirty)
     return dirty, before, after
 
 
@@ -401,10 +400,15 @@ def _mark_officers(
                     dirty.setdefault((family, int(year)), trace)
 
 
-def _mark_horizon(before: Span, after: Span, dirty: Dirty) -> None:
-    """Stocks are published up to the horizon, so a later horizon adds or changes periods."""
-    assert after.horizon is not None
-    start = before.horizon.year if before.horizon is not None else after.horizon.year
-    for year in range(start, after.horizon.year + 1):
+def _mark_span(before: Span, after: Span, dirty: Dirty) -> None:
+    """Stocks are published for every period the data spans: a span reaching further back
+    adds years, and a later horizon adds or changes the periods of the years it moves over."""
+    if after == before or after.horizon is None:
+        return
+    years = set(after.years()) - set(before.years())
+    if before.horizon != after.horizon:
+        start = before.horizon.year if before.horizon is not None else after.horizon.year
+        years |= set(range(start, after.horizon.year + 1))
+    for year in years:
         for family in STOCK_FAMILIES:
             dirty.setdefault((family, year), {})
