@@ -199,39 +199,66 @@ def _is_fresh(session: Session) -> bool:
     )
 
 
+class NotFresh(Exception):
+    """Replays go into fresh tables only."""
+
+
+@dataclass
+class Result:
+    stats: Stats
+    ingest_seconds: float
+    tables: int
+    cells: list[str]
+    findings: list[str]
+
+
+def replay(database_url: str, settings: ReportingSettings, kafka: KafkaSettings) -> Result:
+    """Rebuild every projection into ``database_url`` (fresh) and return the feed it makes."""
+    engine = make_engine(database_url)
+    create_tables(engine, [*CHASSIS_TABLES, *TABLES])
+    stats = Stats()
+    try:
+        with session_factory(engine)() as session:
+            if not _is_fresh(session):
+                raise NotFresh(f"{database_url} is not empty; replay into fresh tables")
+            started = time.perf_counter()
+            asyncio.run(ingest(session, kafka, stats))
+            ingested = time.perf_counter() - started
+            outcome = projection.refresh(
+                session, SOURCE, settings.projection(), publish=False, everything=True
+            )
+            session.commit()
+            stats.seconds = time.perf_counter() - started
+            return Result(
+                stats, ingested, outcome.tables, feed_lines(session), findings_lines(session)
+            )
+    finally:
+        engine.dispose()
+
+
 def run(args: argparse.Namespace) -> int:
     settings = ReportingSettings()
     kafka = settings.kafka
     if args.bootstrap_servers:
         kafka = kafka.model_copy(update={"bootstrap_servers": args.bootstrap_servers})
-    engine = make_engine(args.database_url)
-    create_tables(engine, [*CHASSIS_TABLES, *TABLES])
-    stats = Stats()
-    with session_factory(engine)() as session:
-        if not _is_fresh(session):
-            print(
-                f"refusing: {args.database_url} is not empty; replay into fresh tables",
-                file=sys.stderr,
-            )
-            return 2
-        started = time.perf_counter()
-        asyncio.run(ingest(session, kafka, stats))
-        ingested = time.perf_counter() - started
-        outcome = projection.refresh(
-            session, SOURCE, settings.projection(), publish=False, everything=True
-        )
-        session.commit()
-        stats.seconds = time.perf_counter() - started
-        cells = feed_lines(session)
-        findings = findings_lines(session)
-    engine.dispose()
+    try:
+        result = replay(args.database_url, settings, kafka)
+    except NotFresh as exc:
+        print(f"refusing: {exc}", file=sys.stderr)
+        return 2
+    stats, cells, findings, ingested = (
+        result.stats,
+        result.cells,
+        result.findings,
+        result.ingest_seconds,
+    )
     _write(args.output, cells)
     if args.findings_output:
         _write(args.findings_output, findings)
     print(
         f"replayed {stats.records} records ({stats.applied} applied, {stats.duplicates} "
         f"duplicates, {stats.invalid} invalid, {stats.ignored} ignored) in {stats.seconds:.2f}s: "
-        f"{stats.rate:.0f} records/s (ingest {ingested:.2f}s, {outcome.tables} tables); "
+        f"{stats.rate:.0f} records/s (ingest {ingested:.2f}s, {result.tables} tables); "
         f"{len(cells)} cells, {len(findings)} findings"
     )
     if args.verify_feed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 PERIOD_TYPES = (MONTH, QUARTER, YEAR)
@@ -58,6 +59,7 @@ def labels_of(day: dt.date) -> tuple[str, str, str]:
     return f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", str(day.year)
 
 
+@cache
 def parse_period(label: str) -> Period:
     if "-Q" in label:
         y, q = label.split("-Q")

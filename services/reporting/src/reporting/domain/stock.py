@@ -62,9 +62,17 @@ class History:
     eligibility: list[Eligibility] = field(default_factory=list)
 
 
-def latest_on(records: Sequence[Status] | Sequence[Eligibility], day: dt.date) -> int:
-    """How many records were reported on or before ``day`` (the last of them is in effect)."""
-    return bisect_right([r.changed_on for r in records], day)
+def latest_on(days: Sequence[dt.date], day: dt.date) -> int:
+    """How many records, of those reported on ``days`` (sorted), were reported on or before
+    ``day``: the last of them is the one in effect."""
+    return bisect_right(days, day)
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    measure: str
+    days: list[dt.date]
+    records: Sequence[Status] | Sequence[Eligibility]
 
 
 def cup_grains(
@@ -76,12 +84,13 @@ def cup_grains(
     """Coverage, eligibility and the expiry pipeline of active officers, per period."""
     days = sorted({p.last_day for p in periods})
     by_day: dict[dt.date, dict[tuple[int, str, str], Tally]] = {d: {} for d in days}
+    empty = History()
     for officer in officers:
-        history = histories.get(officer.officer_id, History())
+        timelines = _timelines(histories.get(officer.officer_id, empty))
         group = (officer.municipality, officer.level, officer.sex)
         for day in days:
             tally = by_day[day].setdefault(group, Tally())
-            tally.add(_officer_on(history, day, window_days))
+            tally.add(_officer_on(timelines, day, window_days))
     return [
         Grain(p.label, tally, municipality, level, sex)
         for p in periods
@@ -89,24 +98,33 @@ def cup_grains(
     ]
 
 
-def _officer_on(history: History, day: dt.date, window_days: int) -> Tally:
+def _timelines(history: History) -> list[_Timeline]:
+    out = [
+        _Timeline(component.lower(), [r.changed_on for r in records], records)
+        for component, records in history.components.items()
+    ]
+    if history.eligibility:
+        days = [e.changed_on for e in history.eligibility]
+        out.append(_Timeline("eligible", days, history.eligibility))
+    return out
+
+
+def _officer_on(timelines: Sequence[_Timeline], day: dt.date, window_days: int) -> Tally:
     measures = dict.fromkeys(("fi", "c3", "cb", "ed", "eligible", "expiring"), 0.0)
     as_of: int | None = None
-    horizon = day + dt.timedelta(days=window_days)
-    for component, records in history.components.items():
-        seen = latest_on(records, day)
+    soon = day + dt.timedelta(days=window_days)
+    for line in timelines:
+        seen = latest_on(line.days, day)
         if not seen:
             continue
-        current = records[seen - 1]
-        as_of = max(as_of or 0, max(r.as_of for r in records[:seen]))
-        if current.in_force_on(day):
-            measures[component.lower()] = 1.0
-            if current.valid_until is not None and current.valid_until <= horizon:
+        as_of = max(as_of or 0, max(r.as_of for r in line.records[:seen]))
+        current = line.records[seen - 1]
+        if isinstance(current, Eligibility):
+            measures["eligible"] = float(current.on(day))
+        elif current.in_force_on(day):
+            measures[line.measure] = 1.0
+            if current.valid_until is not None and current.valid_until <= soon:
                 measures["expiring"] = 1.0
-    seen = latest_on(history.eligibility, day)
-    if seen:
-        as_of = max(as_of or 0, max(r.as_of for r in history.eligibility[:seen]))
-        measures["eligible"] = float(history.eligibility[seen - 1].on(day))
     return Tally(1, measures, as_of)
 
 

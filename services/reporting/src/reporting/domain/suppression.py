@@ -190,14 +190,18 @@ def recoverable(
     unknown = sorted(set(withheld))
     column = {cell: i for i, cell in enumerate(unknown)}
     rhs = len(unknown)
-    pivots: dict[int, dict[int, int]] = {}
+    rows: list[dict[int, int]] = []
     for con in sums:
         row: dict[int, int] = {}
         for cell, sign in ((con.total, 1), *((p, -1) for p in con.parts)):
             at = column.get(cell, rhs)
             value = sign if at != rhs else -sign * values.get(cell, 0)
             row[at] = (row.get(at, 0) + value) % PRIME
-        _add_row({c: v for c, v in row.items() if v}, pivots, rhs)
+        if any(c != rhs and v for c, v in row.items()):
+            rows.append({c: v for c, v in row.items() if v})
+    pivots: dict[int, dict[int, int]] = {}
+    for row in sorted(rows, key=len):  # sparse sums first: far less fill-in
+        _add_row(row, pivots, rhs)
     found: dict[CellId, int] = {}
     for col, row in pivots.items():
         if all(c in (col, rhs) for c in row):
