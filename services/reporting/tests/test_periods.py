@@ -76,3 +76,14 @@ def test_cell_keys_name_indicator_period_geography_level_and_breakdown() -> None
     assert cell_key("x", "2026", "state:15", "estatal", "sex:mujer") == (
         "x:2026:state:15:level:estatal:sex:mujer"
     )
+
+
+def test_the_indicator_reference_in_docs_is_generated_from_the_registry() -> None:
+    from pathlib import Path
+
+    from reporting.reference import markdown
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "indicators.md"
+    assert docs.read_text() == markdown(), (
+        "run: uv run python -m reporting.reference > docs/indicators.md"
+    )
