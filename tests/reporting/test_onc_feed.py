@@ -161,7 +161,16 @@ def _findings(stack: Stack) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def feed(stack: Stack, story: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return agency.latest_state(read(stack.bootstrap, FEED))
+    """The compacted feed, once the relay has published everything the API already serves."""
+    served = cells(stack)
+
+    def caught_up() -> dict[str, dict[str, Any]] | None:
+        state = agency.latest_state(read(stack.bootstrap, FEED))
+        return state if state == served else None
+
+    state = eventually(caught_up)
+    assert state, "the feed topic never caught up with the API"
+    return state
 
 
 def test_the_compacted_feed_and_the_api_carry_the_hand_computed_figures(stack, feed) -> None:
@@ -173,7 +182,7 @@ def test_the_compacted_feed_and_the_api_carry_the_hand_computed_figures(stack, f
             if got != (pytest.approx(value), numerator, denominator) or cell["suppressed"]:
                 wrong[f"{where} {key}"] = f"expected {(value, numerator, denominator)}, got {got}"
     assert not wrong, "\n".join(f"{k}: {v}" for k, v in wrong.items())
-    assert served == feed, "GET /indicators serves exactly the feed's latest state"
+    assert len(served) == len(feed) > 1000
 
 
 def test_the_late_correction_revised_past_periods(story, feed) -> None:
