@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, SQLModel
 
 from .tables import (
     AttendanceFact,
@@ -224,7 +224,8 @@ class Span:
 
 
 def read_span(session: Session) -> Span:
-    rows = dict(session.exec(select(ProjectionState.name, ProjectionState.value)).all())  # type: ignore[call-overload]
+    t = ProjectionState.__table__  # type: ignore[attr-defined]
+    rows: dict[str, str] = {r[0]: r[1] for r in session.execute(select(t.c.name, t.c.value))}
     return Span(
         *(dt.date.fromisoformat(rows[n]) if n in rows else None for n in ("first", "horizon"))
     )
@@ -311,13 +312,12 @@ def _write_officers(session: Session, buffer: FactBuffer) -> list[str]:
     if not ids:
         return []
     current: dict[str, tuple[Any, ...]] = {}
+    t = OfficerDim.__table__  # type: ignore[attr-defined]
     for part in chunks(ids):
-        rows = session.execute(
-            select(
-                OfficerDim.officer_id, *(getattr(OfficerDim, a) for a in OFFICER_ATTRIBUTES)
-            ).where(col(OfficerDim.officer_id).in_(part))
-        )
-        current |= {r[0]: tuple(r[1:]) for r in rows}
+        query = select(t.c.officer_id, *(t.c[a] for a in OFFICER_ATTRIBUTES))
+        current |= {
+            r[0]: tuple(r[1:]) for r in session.execute(query.where(t.c.officer_id.in_(part)))
+        }
     changed_full = [
         row
         for (oid,), row in full.items()
