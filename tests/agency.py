@@ -18,6 +18,9 @@ from typing import Any
 import uuid_utils
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from convenio_contracts import event_class
+from convenio_contracts.topics import topic_for
+
 
 @dataclass(frozen=True)
 class Command:
@@ -54,6 +57,38 @@ def command(
     )
 
 
+def fact(ce_type: str, data: dict[str, Any], *, time: dt.datetime | None = None) -> Command:
+    """A fact as its producer (enrolment, evaluation) publishes it, for tests that stand in
+    for a producer: plain JSON and hand-written headers, on the catalogue's topic, keyed by
+    the type's key field. The payload is checked against the contract model first (no unknown
+    field, every required one valid), so a test's facts cannot drift from the contract."""
+    model = event_class(ce_type)
+    if model is None:
+        raise ValueError(f"{ce_type} is not a contract type")
+    unknown = set(data) - set(model.model_fields)
+    if unknown:
+        raise ValueError(f"{ce_type} has no field(s) {sorted(unknown)}")
+    model.model_validate(data)
+    key = str(data[model.key_field])
+    service = ce_type.split(".")[2]
+    headers = {
+        "ce_specversion": "1.0",
+        "ce_id": str(uuid_utils.uuid7()),
+        "ce_source": f"/convenio/{service}",
+        "ce_type": ce_type,
+        "ce_time": (time or dt.datetime.now(dt.UTC)).isoformat(),
+        "ce_subject": key,
+        "ce_dataschema": f"https://convenio.example/schemas/{ce_type}.json",
+        "content-type": "application/json",
+    }
+    return Command(
+        topic_for(ce_type).name,
+        key.encode(),
+        json.dumps(data).encode(),
+        [(k, v.encode()) for k, v in headers.items()],
+    )
+
+
 def _connection(bootstrap: str, auth: Mapping[str, Any] | None) -> dict[str, Any]:
     return {"bootstrap_servers": bootstrap, **(auth or {})}
 
@@ -83,6 +118,18 @@ async def send_raw(
         await producer.send_and_wait(topic, value, key=b"garbage", headers=headers)
     finally:
         await producer.stop()
+
+
+def latest_state(records: list[Any]) -> dict[str, dict[str, Any]]:
+    """What a compacted topic holds once compacted: the last value per key, tombstones
+    (null values) deleting theirs."""
+    latest: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r.value is None:
+            latest.pop(r.key.decode(), None)
+        else:
+            latest[r.key.decode()] = json.loads(r.value)
+    return latest
 
 
 async def read_all(

@@ -1,4 +1,5 @@
-"""The three services as separate processes on one broker, each with its own database.
+"""The services as separate processes on one broker, each with its own database: all three,
+or a subset whose producers a test stands in for.
 
 On an authenticated broker, ``service_env`` gives each service its own ``KAFKA_*`` settings
 (its principal and password file) and ``admin`` the settings topic creation runs with: that
@@ -8,7 +9,7 @@ is an administrator's job, not a right any service holds.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Stack:
         bootstrap: str,
         workdir: Path,
         extra_env: dict[str, str] | None = None,
+        services: Sequence[str] = SERVICES,
         *,
         admin: KafkaSettings | None = None,
         service_env: Mapping[str, Mapping[str, str]] | None = None,
@@ -43,7 +45,7 @@ class Stack:
                 },
                 workdir / f"{name}.log",
             )
-            for name in SERVICES
+            for name in services
         }
 
     def __getitem__(self, name: str) -> ServiceProcess:
@@ -66,12 +68,13 @@ class Stack:
 def running_stack(
     bootstrap: str,
     workdir: Path,
+    services: Sequence[str] = SERVICES,
     *,
     admin: KafkaSettings | None = None,
     service_env: Mapping[str, Mapping[str, str]] | None = None,
     **env: str,
 ) -> Iterator[Stack]:
-    stack = Stack(bootstrap, workdir, env, admin=admin, service_env=service_env).start()
+    stack = Stack(bootstrap, workdir, env, services, admin=admin, service_env=service_env).start()
     try:
         yield stack
     finally:

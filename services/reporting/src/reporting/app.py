@@ -16,8 +16,10 @@ from .settings import ReportingSettings
 
 
 def definition(settings: ReportingSettings) -> ServiceDefinition:
-    def refresh_indicators(session: Session, source: str) -> None:
-        projection.refresh(session, source, settings.small_cell_k)
+    parameters = settings.projection()
+
+    def refresh_feed(session: Session, source: str) -> None:
+        projection.refresh(session, source, parameters)
 
     return ServiceDefinition(
         name="reporting",
@@ -25,8 +27,11 @@ def definition(settings: ReportingSettings) -> ServiceDefinition:
         handlers=HANDLERS,
         tables=TABLES,
         routers=(router,),
-        after_batch=refresh_indicators,
-        description="ONC's feed: aggregated indicators with small-cell suppression.",
+        after_batch=refresh_feed,
+        description=(
+            "ONC's feed: aggregated indicators of police training with small-cell suppression, "
+            "and findings (areas of opportunity). No identity is ever stored or served."
+        ),
     )
 
 

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from convenio_chassis.settings import ServiceSettings
+
+from .domain.findings import Thresholds
+from .projection import Settings as ProjectionSettings
 
 
 class ReportingSettings(ServiceSettings):
@@ -10,3 +15,32 @@ class ReportingSettings(ServiceSettings):
     database_url: str = "sqlite:///var/reporting.db"
     http_port: int = 8003
     small_cell_k: int = Field(5, ge=1, description="cells with fewer officers are suppressed")
+    expiry_window_days: int = Field(
+        180, ge=1, description="expiry.pipeline counts validities ending within this many days"
+    )
+    theory_share_tolerance: float = Field(
+        0.10, gt=0, lt=1, description="finding: delivered theory share this far from the plan"
+    )
+    competency_pass_floor: float = Field(
+        0.70, gt=0, le=1, description="finding: a competency pass rate below this"
+    )
+    expiry_backlog_ceiling: float = Field(
+        0.25, gt=0, le=1, description="finding: an expiry pipeline share above this"
+    )
+    finding_grace_days: int = Field(
+        30, ge=0, description="rules judge a quarter this many days after its end"
+    )
+    finding_rules: Literal["on", "off"] = Field("on", description="automatic findings")
+
+    def projection(self) -> ProjectionSettings:
+        return ProjectionSettings(
+            k=self.small_cell_k,
+            expiry_window_days=self.expiry_window_days,
+            thresholds=Thresholds(
+                self.theory_share_tolerance,
+                self.competency_pass_floor,
+                self.expiry_backlog_ceiling,
+            ),
+            grace_days=self.finding_grace_days,
+            rules_enabled=self.finding_rules == "on",
+        )

@@ -1,1 +1,2 @@
-"""Reporting's pure domain: indicator definitions, periods, geographies and suppression."""
+"""Reporting's pure domain: periods, cells and how tallies roll up into them, the indicator
+registry, small-cell suppression, stock computations, and findings with their rules."""

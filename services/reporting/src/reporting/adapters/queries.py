@@ -1,0 +1,329 @@
+"""The fact queries behind each family: one grouped query per period kind (and per breakdown
+dimension) computes every cell of a year at the finest grain, period x municipality x level x
+sex; the domain rolls those tallies up. Stocks and histories are fetched in bulk and computed
+by the domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from ..domain.cells import Grain, Tally
+from ..domain.feed import as_datetime
+from ..domain.periods import PERIOD_TYPES
+from ..domain.stock import (
+    Certification,
+    Eligibility,
+    FindingDates,
+    History,
+    Officer,
+    Status,
+)
+from .tables import (
+    AttendanceFact,
+    CompetencyFact,
+    CupStatusFact,
+    EligibilityFact,
+    EnrolmentFact,
+    ExpiryAlertFact,
+    FeedbackFact,
+    FindingRow,
+    InstructorCertification,
+    OfferingDim,
+    OfferingInstructor,
+    OfficerDim,
+    OutcomeFact,
+    PerformanceFact,
+)
+
+T = Any
+LOCAL = ZoneInfo("America/Mexico_City")
+ATTENDED = ("present", "late")
+
+
+def _t(model: Any) -> Any:
+    return model.__table__
+
+
+def _flag(condition: ColumnElement[bool], then: Any = 1) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, then), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class FlowSource:
+    """How a flow family's tallies are computed from one fact table."""
+
+    table: Any
+    measures: Callable[[T], dict[str, ColumnElement[Any]]]
+    dimensions: dict[str, Callable[[T], ColumnElement[Any]]] = field(default_factory=dict)
+    where: Callable[[T, T], list[ColumnElement[bool]]] = lambda t, o: [t.c.voided.is_(False)]
+    officers: Callable[[T], ColumnElement[Any]] = lambda t: func.count(distinct(t.c.officer_id))
+    by_officer: bool = True
+    join: Callable[[Any], Any] | None = None
+
+
+def _certified_instructor(t: T) -> ColumnElement[bool]:
+    oi, ic = _t(OfferingInstructor), _t(InstructorCertification)
+    return exists(
+        select(literal(1))
+        .select_from(oi.join(ic, ic.c.instructor_id == oi.c.instructor_id))
+        .where(
+            oi.c.offering_id == t.c.offering_id,
+            ic.c.valid_from <= t.c.ended_on,
+            ic.c.valid_until >= t.c.ended_on,
+        )
+    )
+
+
+FLOWS: dict[str, FlowSource] = {
+    "enrolment": FlowSource(_t(EnrolmentFact), lambda t: {"enrolments": func.count()}),
+    "outcome": FlowSource(
+        _t(OutcomeFact),
+        lambda t: {
+            "ended": func.count(),
+            "completed": _flag(t.c.outcome == "completed"),
+            "withdrawn": _flag(t.c.outcome == "withdrawn"),
+            "planned_theory_min": func.sum(t.c.planned_theory_min),
+            "planned_min": func.sum(t.c.planned_min),
+            "delivered_theory_min": func.sum(t.c.delivered_theory_min),
+            "delivered_min": func.sum(t.c.delivered_min),
+        },
+        {
+            "training_type": lambda t: func.coalesce(t.c.training_type, "unknown"),
+            "course": lambda t: func.coalesce(t.c.course_id, "unknown"),
+        },
+    ),
+    "attendance": FlowSource(
+        _t(AttendanceFact),
+        lambda t: {
+            "records": func.count(),
+            "attended": _flag(t.c.status.in_(ATTENDED)),
+            "attended_min": _flag(t.c.status.in_(ATTENDED), t.c.minutes),
+            "trained": func.count(
+                distinct(case((t.c.status.in_(ATTENDED), t.c.officer_id), else_=None))
+            ),
+        },
+    ),
+    "competency": FlowSource(
+        _t(CompetencyFact),
+        lambda t: {
+            "evaluations": func.count(),
+            "passed": _flag(t.c.passed.is_(True)),
+            "first_attempts": _flag(t.c.attempt == 1),
+            "first_passed": _flag(and_(t.c.attempt == 1, t.c.passed.is_(True))),
+            "reevaluations": _flag(t.c.attempt > 1),
+        },
+        {"competency": lambda t: t.c.competency},
+        where=lambda t, o: [],
+    ),
+    "performance": FlowSource(
+        _t(PerformanceFact),
+        lambda t: {"evaluations": func.count(), "passed": _flag(t.c.passed.is_(True))},
+        {"band": lambda t: t.c.band},
+        where=lambda t, o: [],
+    ),
+    "alerts": FlowSource(
+        _t(ExpiryAlertFact),
+        lambda t: {"alerts": func.count()},
+        {
+            "component": lambda t: t.c.component,
+            "window": lambda t: cast(t.c.days_left, String),
+        },
+        where=lambda t, o: [],
+    ),
+    "cascade": FlowSource(
+        _t(OutcomeFact),
+        lambda t: {"completions": func.count(), "trained": func.count(distinct(t.c.officer_id))},
+        where=lambda t, o: [
+            t.c.voided.is_(False),
+            t.c.outcome == "completed",
+            o.c.level == "municipal",
+            _certified_instructor(t),
+        ],
+    ),
+    "feedback": FlowSource(
+        _t(FeedbackFact),
+        lambda t: {
+            "responses": func.count(),
+            "relevance_sum": func.sum(t.c.relevance),
+            "rating_sum": func.sum(t.c.instructor_rating),
+            "balanced": _flag(t.c.balance == "balanced"),
+            "too_theoretical": _flag(t.c.balance == "too_theoretical"),
+        },
+        {
+            "course": lambda t: func.coalesce(_t(OfferingDim).c.course_id, "unknown"),
+            "instructor": lambda t: t.c.instructor_id,
+        },
+        where=lambda t, o: [],
+        officers=lambda t: func.count(),
+        by_officer=False,
+        join=lambda t: t.outerjoin(
+            _t(OfferingDim), _t(OfferingDim).c.offering_id == t.c.offering_id
+        ),
+    ),
+}
+
+
+def flow_grains(session: Session, family: str, year: int) -> list[Grain]:
+    source = FLOWS[family]
+    grains: list[Grain] = []
+    for kind in PERIOD_TYPES:
+        grains += _grains(session, source, year, kind, None)
+        for dimension in source.dimensions:
+            grains += _grains(session, source, year, kind, dimension)
+    return grains
+
+
+def _grains(
+    session: Session, source: FlowSource, year: int, kind: str, dimension: str | None
+) -> list[Grain]:
+    t, o = source.table, _t(OfficerDim)
+    period = t.c[kind]
+    keys: list[ColumnElement[Any]] = [period]
+    if dimension is not None:
+        keys.append(source.dimensions[dimension](t))
+    elif source.by_officer:
+        keys += [o.c.municipality, o.c.level, o.c.sex]
+    measures = source.measures(t)
+    columns = [
+        *keys,
+        source.officers(t),
+        func.max(t.c.as_of),
+        *(cast(m, Integer) for m in measures.values()),
+    ]
+    joined = source.join(t) if source.join is not None else t
+    if source.by_officer:
+        joined = joined.join(o, o.c.officer_id == t.c.officer_id)
+    query = (
+        select(*columns)
+        .select_from(joined)
+        .where(t.c.year == str(year), *source.where(t, o))
+        .group_by(*keys)
+    )
+    names = list(measures)
+    out = []
+    for row in session.execute(query):
+        n = len(keys)
+        tally = Tally(
+            int(row[n]),
+            {name: float(v or 0) for name, v in zip(names, row[n + 2 :], strict=True)},
+            int(row[n + 1]) if row[n + 1] is not None else None,
+        )
+        if dimension is not None:
+            out.append(Grain(row[0], tally, dimension=(dimension, str(row[1]))))
+        elif source.by_officer:
+            out.append(Grain(row[0], tally, int(row[1]), row[2], row[3]))
+        else:
+            out.append(Grain(row[0], tally))
+    return out
+
+
+def officers(session: Session, active_only: bool) -> dict[str, Officer]:
+    o = _t(OfficerDim)
+    query = select(o.c.officer_id, o.c.municipality, o.c.level, o.c.sex)
+    if active_only:
+        query = query.where(o.c.status == "activo")
+    return {r[0]: Officer(r[0], int(r[1]), r[2], r[3]) for r in session.execute(query)}
+
+
+def histories(session: Session) -> dict[str, History]:
+    out: dict[str, History] = {}
+    s = _t(CupStatusFact)
+    for r in session.execute(
+        select(
+            s.c.officer_id,
+            s.c.component,
+            s.c.changed_on,
+            s.c.as_of,
+            s.c.event_id,
+            s.c.status,
+            s.c.valid_until,
+        )
+    ):
+        history = out.setdefault(r[0], History())
+        history.components.setdefault(r[1], []).append(Status(*r[2:]))
+    e = _t(EligibilityFact)
+    for r in session.execute(
+        select(
+            e.c.officer_id,
+            e.c.changed_on,
+            e.c.as_of,
+            e.c.event_id,
+            e.c.eligible,
+            e.c.earliest_expiry,
+        )
+    ):
+        out.setdefault(r[0], History()).eligibility.append(Eligibility(*r[1:]))
+    for history in out.values():
+        for records in history.components.values():
+            records.sort()
+        history.eligibility.sort()
+    return out
+
+
+def first_status_day(session: Session) -> dt.date | None:
+    s, e = _t(CupStatusFact), _t(EligibilityFact)
+    days = [
+        session.execute(select(func.min(s.c.changed_on))).scalar(),
+        session.execute(select(func.min(e.c.changed_on))).scalar(),
+    ]
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+def certifications(session: Session) -> list[Certification]:
+    c = _t(InstructorCertification)
+    return [
+        Certification(r[0], r[1], r[2], tuple(x for x in r[3].split(",") if x), int(r[4]))
+        for r in session.execute(
+            select(c.c.instructor_id, c.c.valid_from, c.c.valid_until, c.c.competencies, c.c.as_of)
+        )
+    ]
+
+
+def officers_trained(session: Session, year: int) -> dict[str, tuple[int, int | None]]:
+    """Distinct registered officers present at a session, per period label of ``year``."""
+    t, o = _t(AttendanceFact), _t(OfficerDim)
+    out: dict[str, tuple[int, int | None]] = {}
+    for kind in PERIOD_TYPES:
+        query = (
+            select(t.c[kind], func.count(distinct(t.c.officer_id)), func.max(t.c.as_of))
+            .select_from(t.join(o, o.c.officer_id == t.c.officer_id))
+            .where(t.c.year == str(year), t.c.voided.is_(False), t.c.status.in_(ATTENDED))
+            .group_by(t.c[kind])
+        )
+        out |= {
+            r[0]: (int(r[1]), int(r[2]) if r[2] is not None else None)
+            for r in session.execute(query)
+        }
+    return out
+
+
+def findings(session: Session) -> list[FindingDates]:
+    f = _t(FindingRow)
+    return [
+        FindingDates(r[0], local_day(r[1]), local_day(r[2]) if r[2] is not None else None, r[3])
+        for r in session.execute(select(f.c.category, f.c.recorded_at, f.c.closed_at, f.c.as_of))
+    ]
+
+
+def local_day(micros: int) -> dt.date:
+    """Findings are dated in the agencies' time zone, like every other fact's date."""
+    return as_datetime(micros).astimezone(LOCAL).date()
+
+
+def active_municipalities(session: Session) -> list[int]:
+    o = _t(OfficerDim)
+    return [
+        int(m)
+        for m in session.execute(
+            select(o.c.municipality).where(o.c.status == "activo").distinct()
+        ).scalars()
+    ]

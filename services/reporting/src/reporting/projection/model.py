@@ -1,0 +1,26 @@
+"""The projection's parameters and what a refresh did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.findings import Thresholds
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The projection's parameters, from ``ReportingSettings`` (which holds the defaults)."""
+
+    k: int
+    expiry_window_days: int
+    thresholds: Thresholds
+    grace_days: int
+    rules_enabled: bool = True
+
+
+@dataclass
+class Outcome:
+    tables: int = 0
+    published: int = 0
+    withdrawn: int = 0
+    findings: int = 0
