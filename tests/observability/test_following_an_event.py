@@ -161,7 +161,7 @@ def test_one_intake_event_is_one_trace_across_the_three_services_through_each_ou
     relayed = one(spans, "enrolment", PRODUCER, consumed.span_id, "enrolment.training.v1 publish")
     one(spans, "evaluation", CONSUMER, relayed.span_id, "enrolment.training.v1 process")
     projected = one(spans, "reporting", CONSUMER, relayed.span_id, "enrolment.training.v1")
-    refreshed = one(spans, "reporting", INTERNAL, projected.span_id, "indicator refresh")
+    refreshed = one(spans, "reporting", INTERNAL, projected.span_id, "feed refresh")
     one(spans, "reporting", PRODUCER, refreshed.span_id, "reporting.indicators.v1 publish")
 
 

@@ -29,10 +29,16 @@ pytestmark = [pytest.mark.connected, pytest.mark.slow]
 
 P = Principal
 K = 5  # SMALL_CELL_K given to the reporting service below
-TOLUCA, NAUCALPAN = 15106, 15057
+TOLUCA, NAUCALPAN, ECATEPEC = 15106, 15057, 15033
 COURSE, OFFERING = "UMS-SEC-2026", "UMS-SEC-2026-01"
-# Six officers in Toluca (a publishable cell), two in Naucalpan (fewer than K: suppressed).
-OFFICERS = dict.fromkeys(range(6), TOLUCA) | {6: NAUCALPAN, 7: NAUCALPAN}
+# Six officers in Toluca (a publishable cell), two in Naucalpan (fewer than K: suppressed), and
+# five in Ecatepec: the next-smallest cell of the row, withheld too so that Naucalpan cannot be
+# recovered as the state total minus the others (complementary suppression).
+OFFICERS = (
+    dict.fromkeys(range(6), TOLUCA)
+    | {6: NAUCALPAN, 7: NAUCALPAN}
+    | dict.fromkeys(range(10, 15), ECATEPEC)
+)
 UNREGISTERED = 9  # an enrolment request for a CUIP nobody registered: refused
 SERVICE_PRINCIPALS = {
     "enrolment": P.SVC_ENROLMENT,
@@ -144,6 +150,13 @@ def test_a_cell_under_k_officers_is_withheld(feed: dict[str, dict[str, Any]]) ->
     naucalpan = feed[_enrolments(this_month(), f"municipality:{NAUCALPAN}")]
     assert naucalpan["suppressed"] is True
     assert (naucalpan["value"], naucalpan["numerator"]) == (None, None)
+
+
+def test_the_next_smallest_cell_is_withheld_so_the_small_one_cannot_be_recovered(
+    feed: dict[str, dict[str, Any]],
+) -> None:
+    ecatepec = feed[_enrolments(this_month(), f"municipality:{ECATEPEC}")]
+    assert (ecatepec["value"], ecatepec["suppressed"]) == (None, True)
 
 
 def test_the_publisher_reads_the_refusal_of_its_command(
