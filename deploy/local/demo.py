@@ -1,4 +1,4 @@
-"""``make run``'s demo: the story in ``demo_story.py``, published as the agencies would, each
+"""``make run``'s demo: the story in ``demo_story/``, published as the agencies would, each
 step once the services have taken the one before, and checked against what the story expects.
 
     python deploy/local/demo.py BOOTSTRAP [--enrolment-url URL] [--seed N]
@@ -127,19 +127,24 @@ class Agency:
         await self.producer.stop()
 
     async def send(self, events: Iterable[Event], source: str, *, intended: bool = False) -> None:
+        """Publish, then wait for every acknowledgement: a record the broker refused fails
+        the demo here instead of vanishing."""
+        pending = []
         for event in events:
             record = encode(event, source=source)
             self.facts.sent.add(record.event_id)
             if intended:
                 self.facts.intended.add(record.event_id)
-            await self.producer.send(
-                topic_for(event.event_type).name,
-                value=record.value,
-                key=record.key,
-                headers=record.headers,
+            pending.append(
+                await self.producer.send(
+                    topic_for(event.event_type).name,
+                    value=record.value,
+                    key=record.key,
+                    headers=record.headers,
+                )
             )
-            self.published += 1
-        await self.producer.flush()
+        await asyncio.gather(*pending)
+        self.published += len(pending)
 
 
 def officer_id_of(enrolment_url: str, cuip: str) -> str | None:
