@@ -53,6 +53,9 @@ USER 10001:10001
 # --- demo: the agency's demo commands, published once (docker compose --profile demo) ---
 FROM base AS demo
 COPY deploy/local/demo.py /app/demo.py
+COPY deploy/local/demo_story /app/demo_story
+# Inside the compose network: where the demo asks enrolment for officers' pseudonyms.
+ENV ENROLMENT_URL=http://enrolment:8000
 CMD ["python", "/app/demo.py", "kafka:9092"]
 
 # --- runtime: one service; HTTP on $HTTP_PORT, /health/live, /health/ready and /metrics ---

@@ -11,15 +11,15 @@ import asyncio
 import datetime as dt
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import uuid_utils
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from convenio_contracts import event_class
-from convenio_contracts.topics import topic_for
+from convenio_contracts.topics import Topic, topic_for
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,24 @@ async def read_all(
     finally:
         await consumer.stop()
     return records
+
+
+async def records_held(
+    bootstrap: str, topics: Sequence[Topic], auth: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """How many records each catalogued topic holds (end minus beginning offsets), without
+    reading them: cheap enough to check that every dead-letter topic is empty."""
+    parts = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
+    consumer = AIOKafkaConsumer(**_connection(bootstrap, auth), group_id=None)
+    await consumer.start()
+    try:
+        begin, end = await consumer.beginning_offsets(parts), await consumer.end_offsets(parts)
+    finally:
+        await consumer.stop()
+    held = {t.name: 0 for t in topics}
+    for tp in parts:
+        held[tp.topic] += end[tp] - begin[tp]
+    return held
 
 
 def register_officer(i: int, municipality: int, sex: str = "mujer") -> Command:

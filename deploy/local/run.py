@@ -1,6 +1,7 @@
 """``make run``: the whole system on one machine. A local Kafka broker, the three services on
-SQLite files under ``var/``, the demo data published as an agency would, and where to look.
-Ctrl-C stops everything cleanly (services drain and commit first, then the broker).
+SQLite files under ``var/``, the demo story published as the agencies would (``demo.py``), and
+where to look. Ctrl-C stops everything cleanly (services drain and commit first, then the
+broker).
 """
 
 from __future__ import annotations
@@ -11,75 +12,77 @@ import shutil
 import signal
 import sys
 import time
+import urllib.error
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import demo
 from convenio_chassis.process import ServiceProcess, http_get_json
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
+from demo_story import INTENDED_REJECTION, SEED
 from kafka_local import LocalKafka
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"enrolment": 8001, "evaluation": 8002, "reporting": 8003}
+SERVICES = ("enrolment", "evaluation", "reporting")
+SERVICE_ENV = {"evaluation": {"EXPIRY_SCHEDULER_INTERVAL_S": "10"}}
+"""The expiry scheduler ticks every 5 minutes by default; the demo's alerts should not wait."""
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """What the story left to look at: example feed cells, and an eligible officer's CUP."""
+
+    feed: list[str]
+    cup: str
 
 
 def say(message: str) -> None:
     print(f"[convenio] {message}", flush=True)
 
 
-def wait_for_feed(url: str, timeout: float = 60) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    cells: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        cells = http_get_json(url)
-        if len(cells) >= 6:  # month, quarter and year, for each municipality
-            break
-        time.sleep(0.5)
-    return cells
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--var", type=Path, default=ROOT / "var", help="where data and logs go")
+    parser.add_argument("--keep", action="store_true", help="keep var/ from the last run")
+    parser.add_argument("--no-demo", action="store_true", help="start empty")
+    parser.add_argument("--seed", type=int, default=SEED, help="the demo story's seed")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=8001,
+        help="HTTP port of enrolment; evaluation and reporting take the next two",
+    )
+    return parser.parse_args()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--var", type=Path, default=ROOT / "var")
-    parser.add_argument("--keep", action="store_true", help="keep var/ from the last run")
-    parser.add_argument("--no-demo", action="store_true")
-    args = parser.parse_args()
+    args = arguments()
     if not args.keep and args.var.exists():
         shutil.rmtree(args.var)
     args.var.mkdir(parents=True, exist_ok=True)
 
-    stopping = False
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
 
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, on_signal)
+    # Installed, not inherited: a shell that starts us in the background ignores SIGINT.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     say("starting the Kafka broker (first run downloads its jars from Maven Central)...")
     kafka = LocalKafka(args.var / "kafka")
-    services: list[ServiceProcess] = []
+    services: dict[str, ServiceProcess] = {}
     try:
         bootstrap = kafka.start()
         say(f"Kafka is up at {bootstrap}")
         asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
-        for name, port in PORTS.items():
-            env = {
-                "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-                "DATABASE_URL": f"sqlite:///{args.var}/{name}.db",
-                "LOG_FORMAT": "text",
-            }
-            log = args.var / "logs" / f"{name}.log"
-            services.append(ServiceProcess(name, env, log, port).start())
-        for service in services:
-            service.wait_ready()
-            say(f"{service.name:<10} ready at {service.url}  (log: var/logs/{service.name}.log)")
-        if not args.no_demo:
-            publish_demo(bootstrap)
-        print_where_to_look(bootstrap)
-        while not stopping:
+        services = start_services(args.var, bootstrap, args.base_port)
+        highlights = None if args.no_demo else tell_the_story(services, bootstrap, args)
+        print_where_to_look(services, bootstrap, args.var, highlights)
+        while True:
             time.sleep(0.5)
-            for service in services:
+            for service in services.values():
                 if service.proc is not None and service.proc.poll() is not None:
                     say(f"{service.name} exited unexpectedly:\n{service.log_tail()}")
                     return 1
@@ -88,40 +91,139 @@ def main() -> int:
     finally:
         # Ctrl-C reaches us more than once (make and uv forward it too); finish stopping cleanly.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         say("stopping: services drain and commit first, then the broker...")
-        for service in services:
+        for service in services.values():
             service.stop()
         kafka.stop()
         say("stopped.")
     return 0
 
 
-def publish_demo(bootstrap: str) -> None:
-    counts = asyncio.run(demo.publish_in_order(bootstrap))
+def start_services(var: Path, bootstrap: str, base_port: int) -> dict[str, ServiceProcess]:
+    services = {}
+    for offset, name in enumerate(SERVICES):
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "DATABASE_URL": f"sqlite:///{var}/{name}.db",
+            "LOG_FORMAT": "text",
+            **SERVICE_ENV.get(name, {}),
+        }
+        log = var / "logs" / f"{name}.log"
+        services[name] = ServiceProcess(name, env, log, base_port + offset).start()
+    for service in services.values():
+        service.wait_ready()
+        say(f"{service.name:<10} ready at {service.url}  (log: {service.log_path})")
+    return services
+
+
+def tell_the_story(
+    services: dict[str, ServiceProcess], bootstrap: str, args: argparse.Namespace
+) -> Highlights | None:
+    """Publish the demo story and wait until the ONC feed shows it; the example cells to print."""
+    enrolment = services["enrolment"].url
+    if args.keep and demo.already_published(enrolment, args.seed):
+        say("the demo story is already in the kept data; not publishing it again")
+        return None
+    say("publishing the demo story as the agencies would...")
+    started = time.monotonic()
+    try:
+        outcome = asyncio.run(demo.publish(bootstrap, enrolment, args.seed))
+    except demo.DemoError as err:
+        say(f"the demo stopped: {err}")
+        return None
+    n = outcome.counts()
     say(
-        f"demo data published: {counts['officers']} officers in {len(demo.MUNICIPALITIES)} "
-        f"municipalities, 1 course, 1 offering, {counts['enrolments']} enrolment requests"
+        f"academies: {n['officers']} officers in {n['municipalities']} municipalities, "
+        f"{n['courses']} courses, {n['offerings']} offerings, {n['enrolments']} enrolments, "
+        f"{n['marks']} attendance marks ({n['corrections']} corrected), "
+        f"{n['withdrawals']} withdrawal -> {n['completed']} completed, {n['failed']} failed"
     )
-    cells = wait_for_feed(f"http://127.0.0.1:{PORTS['reporting']}/indicators")
-    for cell in cells:
-        if cell["period_type"] == "month":
-            say(f"  feed: {cell['cell_key']} = {cell['value']} (revision {cell['revision']})")
+    say(
+        f"evaluators: {n['instructors']} instructors certified, {n['competency_results']} "
+        f"competency results, {n['performance_results']} desempeño, {n['c3_results']} C3, "
+        f"{n['feedback']} feedback; {n['eligible']} officers eligible for the CUP; "
+        f"{n['rejections']} refusal on purpose ({INTENDED_REJECTION})"
+    )
+    reporting = services["reporting"].url
+    cells = wait_for_feed(reporting, n["eligible"])
+    say(
+        f"{n['published']} commands published and taken by the services in "
+        f"{outcome.seconds:.1f}s; the ONC feed caught up after {time.monotonic() - started:.1f}s"
+    )
+    cup = f"{services['evaluation'].url}/officers/{outcome.eligible[0]}/cup"
+    return Highlights(example_cells(cells, outcome), cup)
 
 
-def print_where_to_look(bootstrap: str) -> None:
-    base = "http://127.0.0.1"
-    print(
-        f"""
-Where to look:
-  ONC feed (JSON):      {base}:{PORTS["reporting"]}/indicators
-  ONC API docs:         {base}:{PORTS["reporting"]}/docs
-  Feed topic:           reporting.indicators.v1 on {bootstrap}
-  Readiness / metrics:  {base}:<8001|8002|8003>/health/ready  and  /metrics
-  Logs:                 var/logs/  (broker: var/kafka/broker.log)
-Press Ctrl-C to stop.
-""",
-        flush=True,
-    )
+def wait_for_feed(reporting: str, eligible: int, within_s: float = 120) -> list[dict[str, Any]]:
+    """Poll until the feed's latest state-wide CUP eligibility counts every eligible officer."""
+    query = urlencode({"indicator": "cup.eligibility", "geography": "state:15", "level": "all"})
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            months = [
+                c
+                for c in http_get_json(f"{reporting}/indicators?{query}")
+                if c["period_type"] == "month" and c["breakdown"] == "all"
+            ]
+        except (urllib.error.URLError, OSError):
+            months = []
+        latest = max(months, key=lambda c: c["period"], default=None)
+        if latest is not None and latest["numerator"] == eligible:
+            break
+        time.sleep(0.5)
+    else:
+        say(f"the feed did not show {eligible} eligible officers within {within_s:.0f}s")
+    cells: list[dict[str, Any]] = http_get_json(f"{reporting}/indicators")
+    return cells
+
+
+def example_cells(cells: list[dict[str, Any]], outcome: demo.Outcome) -> list[str]:
+    today = outcome.story.today
+    month, year = f"{today:%Y-%m}", str(today.year)
+    by_key = {c["cell_key"]: c for c in cells}
+    suppressed = sum(c["suppressed"] for c in cells)
+    lines = [f"    {len(cells)} cells, {suppressed} withheld (too few officers), e.g."]
+    for key in (
+        f"training.enrolments:{month}:state:15",
+        f"training.completion_rate:{year}:state:15",
+        f"cup.eligibility:{month}:state:15",
+        f"training.enrolments:{month}:municipality:15116",
+    ):
+        cell = by_key.get(key)
+        if cell is None:
+            continue
+        value = "withheld" if cell["suppressed"] else _figure(cell)
+        lines.append(f"      {key} = {value}")
+    return lines
+
+
+def _figure(cell: dict[str, Any]) -> str:
+    if cell["denominator"] is None:
+        return f"{cell['value']:g}"
+    return f"{cell['value']:g} ({cell['numerator']}/{cell['denominator']})"
+
+
+def print_where_to_look(
+    services: dict[str, ServiceProcess], bootstrap: str, var: Path, story: Highlights | None
+) -> None:
+    enrolment, reporting = services["enrolment"].url, services["reporting"].url
+    lines = [
+        "",
+        "Where to look (Ctrl-C stops everything):",
+        f"  ONC feed          {reporting}/indicators   (CSV: {reporting}/indicators?format=csv)",
+        *(story.feed if story else []),
+        f"  Findings, docs    {reporting}/findings   {reporting}/docs",
+        *([f"  An officer's CUP  {story.cup}   (UMS)"] if story else []),
+        f"  Offerings         {enrolment}/offerings   (UMS)",
+        f"  Topics on {bootstrap}: intake enrolment.intake.v1, evaluation.intake.v1, "
+        "reporting.intake.v1;",
+        "    facts enrolment.*.v1, evaluation.*.v1; feed reporting.indicators.v1, "
+        "reporting.findings.v1; refusals intake.rejections.v1",
+        f"  Logs              {var}/logs/<service>.log, broker {var}/kafka/broker.log",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":
