@@ -75,16 +75,17 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def check(engine: Engine, service: str) -> int:
+    """Both questions, always: at the newest revision? Does the database match the models?"""
     applied, newest = current(engine, service), head(service)
-    if applied != (newest,):
+    behind = applied != (newest,)
+    if behind:
         print(f"{service}: the database is at {applied or 'no revision'}, the newest is {newest}")
-        return 1
     diffs = differences(engine, service)
     for diff in diffs:
-        print(f"{service}: the models differ from the migrations: {diff}")
-    if diffs:
+        print(f"{service}: the database differs from the models: {diff}")
+    if behind or diffs:
         return 1
-    print(f"{service}: at {newest}, and the models agree with the migrations")
+    print(f"{service}: at {newest}, and the database matches the models")
     return 0
 
 
