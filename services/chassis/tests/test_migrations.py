@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from convenio_chassis import migrations
 from convenio_chassis.db import make_engine
+from convenio_chassis.migrations.authoring import revision
 from convenio_chassis.runtime import Runtime, ServiceDefinition
 from convenio_chassis.settings import ServiceSettings
 from convenio_chassis.testing import table_names
@@ -196,7 +197,7 @@ def test_a_revision_is_written_from_what_the_models_add(
     """Generated against scratch SQLite, it applies on either database."""
     scratch.revision("0001", None, LEDGER)
     scratch.models(METADATA + EXTRA_TABLE)
-    [written] = migrations.revision(scratch.name, "add extra codes")
+    [written] = revision(scratch.name, "add extra codes")
     assert written == scratch.versions / "0002_add_extra_codes.py"
     assert 'op.create_table(\n        "extra",' in written.read_text()
     engine = make_engine(database_url)
@@ -208,11 +209,27 @@ def test_a_revision_is_written_from_what_the_models_add(
         engine.dispose()
 
 
-def test_two_heads_are_refused(scratch: Scratch) -> None:
+def test_two_heads_are_refused(database_url: str, scratch: Scratch) -> None:
     scratch.revision("0001", None, LEDGER)
     scratch.revision("0002", "0001", LEDGER)
     scratch.revision("0003", "0001", LEDGER)
-    with pytest.raises(RuntimeError, match="2 migration heads"):
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(RuntimeError, match="2 migration heads"):
+            migrations.upgrade(engine, scratch.name)
+    finally:
+        engine.dispose()
+    assert table_names(database_url) == set()
+
+
+def test_a_revision_number_written_twice_is_refused(scratch: Scratch) -> None:
+    """As after merging two branches that each added revision 0002."""
+    scratch.revision("0001", None, LEDGER)
+    scratch.revision("0002", "0001", LEDGER)
+    (scratch.versions / "0002_other.py").write_text(
+        (scratch.versions / "0002_scratch.py").read_text()
+    )
+    with pytest.raises(RuntimeError, match="0002 is present more than once"):
         migrations.head(scratch.name)
 
 

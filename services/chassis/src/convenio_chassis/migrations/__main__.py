@@ -30,10 +30,10 @@ from . import (
     downgrade,
     head,
     quiet_alembic,
-    revision,
     stamp,
     upgrade,
 )
+from .authoring import revision
 
 
 def main(argv: list[str] | None = None) -> int:
