@@ -69,6 +69,8 @@ def _check_app(name: str, services: dict[str, Service], otel: set[str]) -> list[
         problems.append(f"{name}: DATABASE_URL must point at its own PostgreSQL, {database}")
     if not any(env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").startswith(f"http://{o}:") for o in otel):
         problems.append(f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT must name the collector")
+    if env.get("MIGRATE_ON_START", "true").lower() != "true":
+        problems.append(f"{name}: MIGRATE_ON_START must stay true: nothing else migrates here")
     if "KAFKA_BOOTSTRAP_SERVERS" not in env:
         problems.append(f"{name}: KAFKA_BOOTSTRAP_SERVERS is not set")
     if env.get("HTTP_PORT", str(HTTP_PORT)) != str(HTTP_PORT):

@@ -26,6 +26,7 @@ from .services import (
 )
 from .strimzi import acls_of, expected_acls
 from .tools import kustomize_build
+from .workloads import migrate_command
 
 Doc = dict[str, Any]
 OVERLAYS = ("dev", "prod")
@@ -213,6 +214,32 @@ def _check_container(service: ServiceSpec, pod: Doc, container: Doc) -> list[str
     return problems
 
 
+def _check_migration(service: ServiceSpec, pod: Doc, app: Doc) -> list[str]:
+    """An init container migrates the database with the app's own image and database; the
+    app then must not migrate too (replicas would race the init step and each other)."""
+    migrate = [
+        c for c in pod.get("initContainers", []) if c.get("command") == migrate_command(service)
+    ]
+    if not migrate:
+        return [f"no init container runs `{' '.join(migrate_command(service))}`"]
+    problems = []
+    init = migrate[0]
+    if init.get("image") != app.get("image"):
+        problems.append("the migrate init container must use the service's own image")
+    if _env(init).get("DATABASE_URL") != _env(app).get("DATABASE_URL"):
+        problems.append("the migrate init container must take DATABASE_URL as the service does")
+    security = init.get("securityContext", {})
+    if security.get("readOnlyRootFilesystem") is not True:
+        problems.append("the migrate init container: readOnlyRootFilesystem must be true")
+    if security.get("allowPrivilegeEscalation") is not False:
+        problems.append("the migrate init container: allowPrivilegeEscalation must be false")
+    if "memory" not in init.get("resources", {}).get("limits", {}):
+        problems.append("the migrate init container needs a memory limit")
+    if _env(app).get("MIGRATE_ON_START", {}).get("value") != "false":
+        problems.append("MIGRATE_ON_START must be 'false': the init container migrates")
+    return problems
+
+
 def _pinned(image: str) -> bool:
     if "@" in image:
         return True
@@ -236,6 +263,7 @@ def check_workloads(docs: list[Doc]) -> list[str]:
             problems.append(f"{where}: no container named {service.name}")
             continue
         problems += [f"{where}: {p}" for p in _check_container(service, pod, containers[0])]
+        problems += [f"{where}: {p}" for p in _check_migration(service, pod, containers[0])]
         grace = pod.get("terminationGracePeriodSeconds", 30)
         if grace <= UVICORN_GRACEFUL_S + BROKER_GRACEFUL_S:
             problems.append(

@@ -1,6 +1,9 @@
 """Each service's Kubernetes workload, generated from ``SERVICES`` and the catalogue: the
 Deployment and its Service, PodDisruptionBudget, NetworkPolicy and KEDA scaler.
 
+Each pod migrates its database before the service starts, in an init container; the service
+itself then leaves the schema alone (``MIGRATE_ON_START=false``, docs/deploy.md "Migrations").
+
 Secrets appear by reference only: the SCRAM password from the Strimzi ``KafkaUser`` secret,
 ``DATABASE_URL`` from ``<service>-database``, the cluster CA from Strimzi's CA secret.
 """
@@ -66,6 +69,44 @@ def _http_probe(path: str, period: int, failures: int) -> dict[str, Any]:
     }
 
 
+def _database_url(service: ServiceSpec) -> dict[str, Any]:
+    return {
+        "name": "DATABASE_URL",
+        "valueFrom": {"secretKeyRef": {"name": service.database_secret, "key": "url"}},
+    }
+
+
+def _security() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+
+
+def migrate_command(service: ServiceSpec) -> list[str]:
+    return ["python", "-m", "convenio_chassis.migrations", service.module, "upgrade"]
+
+
+def _migrate_container(service: ServiceSpec) -> dict[str, Any]:
+    """Upgrades the database to the image's newest migration before the service starts. Pods
+    starting together take turns on a PostgreSQL advisory lock; a failure keeps the pod from
+    starting (Init:Error, then Init:CrashLoopBackOff), so a bad migration never serves."""
+    return {
+        "name": "migrate",
+        "image": f"convenio/{service.name}",
+        "command": migrate_command(service),
+        "envFrom": [{"configMapRef": {"name": service.name}}],
+        "env": [_database_url(service)],
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"cpu": "1", "memory": "256Mi"},
+        },
+        "securityContext": _security(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+
+
 def _container(service: ServiceSpec) -> dict[str, Any]:
     return {
         "name": service.name,
@@ -78,26 +119,21 @@ def _container(service: ServiceSpec) -> dict[str, Any]:
                 "name": "KAFKA_SASL_PASSWORD",
                 "valueFrom": {"secretKeyRef": {"name": service.principal.value, "key": "password"}},
             },
-            {
-                "name": "DATABASE_URL",
-                "valueFrom": {"secretKeyRef": {"name": service.database_secret, "key": "url"}},
-            },
+            _database_url(service),
+            # The init container has migrated; replicas must not race it or each other.
+            {"name": "MIGRATE_ON_START", "value": "false"},
         ],
         "resources": {
             "requests": {"cpu": "100m", "memory": "256Mi"},
             "limits": {"cpu": "1", "memory": "512Mi"},
         },
-        # Startup allows a minute for tables and the first broker connection; liveness only
-        # asks whether the process answers, so a halted consumer (DLQ breaker) is not killed.
+        # Startup allows a minute for the first broker connection; liveness only asks whether
+        # the process answers, so a halted consumer (DLQ breaker) is not killed.
         "startupProbe": _http_probe("/health/live", 2, 30),
         "livenessProbe": _http_probe("/health/live", 10, 3),
         "readinessProbe": _http_probe("/health/ready", 5, 3),
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(PRE_STOP_S)]}}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": _security(),
         "volumeMounts": [
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True},
@@ -130,6 +166,7 @@ def deployment(service: ServiceSpec) -> dict[str, Any]:
                         "fsGroup": APP_UID,
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
+                    "initContainers": [_migrate_container(service)],
                     "containers": [_container(service)],
                     "volumes": [
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},

@@ -1,5 +1,6 @@
 """docker-compose.yml against the Compose Specification's JSON Schema (vendored), and the start
-order the stack needs: Kafka healthy -> topics created -> own database healthy -> service."""
+order the stack needs: Kafka healthy -> topics created -> own database healthy -> service, which
+migrates its database before it reports ready."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def start_before_the_topics(compose: Compose) -> None:
     del compose["services"]["evaluation"]["depends_on"]["kafka-topics"]
 
 
+def leave_the_database_unmigrated(compose: Compose) -> None:
+    compose["services"]["enrolment"]["environment"]["MIGRATE_ON_START"] = "false"
+
+
 def drop_a_healthcheck(compose: Compose) -> None:
     del compose["services"]["kafka"]["healthcheck"]
 
@@ -55,6 +60,7 @@ def drop_a_healthcheck(compose: Compose) -> None:
         (misspell_restart, "services.kafka: 'restat' does not match any of the regexes: '^x-'"),
         (share_a_database, "reporting: DATABASE_URL must point at its own PostgreSQL"),
         (start_before_the_topics, "evaluation: must start after the topics exist"),
+        (leave_the_database_unmigrated, "enrolment: MIGRATE_ON_START must stay true"),
         (drop_a_healthcheck, "kafka-topics: waits for kafka to be healthy, it has no check"),
     ],
 )

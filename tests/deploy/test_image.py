@@ -82,8 +82,14 @@ def test_the_build_stage_installs_the_service_from_the_lock(tmp_path: Path, serv
         env=env,
         check=True,
     )
+    python = str(venv / "bin" / "python")
     probe = f"import {service}.__main__, convenio_chassis.topics_admin"
-    subprocess.run([str(venv / "bin" / "python"), "-c", probe], check=True, cwd=tmp_path)
+    subprocess.run([python, "-c", probe], check=True, cwd=tmp_path)
+    # The installed package carries its migrations: the init container's command works.
+    migrate = [python, "-m", "convenio_chassis.migrations", service]
+    database = ["--database-url", f"sqlite:///{tmp_path}/migrated.db"]
+    for command in ("upgrade", "check"):
+        subprocess.run([*migrate, command, *database], check=True, cwd=tmp_path)
     installed = {p.name for p in (venv / "lib").glob("python*/site-packages/*")}
     others = {s.name for s in SERVICES} - {service}
     assert not installed & others, "an image carries one service only"

@@ -164,3 +164,49 @@ def test_a_misspelt_field_in_a_core_kind(k8s_copy: Path) -> None:
     assert len(problems) == 1
     assert problems[0].startswith("Deployment/enrolment: spec.template.spec:")
     assert "terminationGracePeriod" in problems[0]
+
+
+def test_a_deployment_that_does_not_migrate_first(k8s_copy: Path) -> None:
+    add_patch(
+        k8s_copy,
+        {"kind": "Deployment", "name": "enrolment"},
+        [{"op": "remove", "path": "/spec/template/spec/initContainers"}],
+    )
+    assert problems_in(k8s_copy) == [
+        "Deployment enrolment: no init container runs "
+        "`python -m convenio_chassis.migrations enrolment upgrade`"
+    ]
+
+
+def test_replicas_that_would_also_migrate_at_start_up(k8s_copy: Path) -> None:
+    add_patch(
+        k8s_copy,
+        {"kind": "Deployment", "name": "evaluation"},
+        [
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/containers/0/env/3",
+                "value": {"name": "MIGRATE_ON_START", "value": "true"},
+            }
+        ],
+    )
+    assert problems_in(k8s_copy) == [
+        "Deployment evaluation: MIGRATE_ON_START must be 'false': the init container migrates"
+    ]
+
+
+def test_a_migration_from_another_image(k8s_copy: Path) -> None:
+    add_patch(
+        k8s_copy,
+        {"kind": "Deployment", "name": "reporting"},
+        [
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/initContainers/0/image",
+                "value": "registry.example.org/convenio/reporting:0.0.9",
+            }
+        ],
+    )
+    assert problems_in(k8s_copy) == [
+        "Deployment reporting: the migrate init container must use the service's own image"
+    ]

@@ -31,7 +31,7 @@ def _service(tmp_path: Path, http: HttpSettings) -> TestClient:
         return {"status": "accepted"}
 
     definition = ServiceDefinition(
-        name="guarded", principal=Principal.SVC_REPORTING, handlers={}, tables=(), routers=(router,)
+        name="guarded", principal=Principal.SVC_REPORTING, handlers={}, routers=(router,)
     )
     settings = ServiceSettings(database_url=f"sqlite:///{tmp_path}/db.sqlite", http=http)
     return TestClient(create_app(definition, settings, configure_process=False))

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from convenio_chassis.consumer import BatchOutcome, BatchProcessor
 from convenio_chassis.db import create_tables, make_engine, session_factory
 from convenio_chassis.dlq import DeadLetterBreaker
+from convenio_chassis.migrations import CHASSIS_TABLES
 from convenio_chassis.outbox import OutboxRecord
-from convenio_chassis.runtime import CHASSIS_TABLES
 from convenio_contracts import Event, encode
 from convenio_contracts.topics import topic_for
 from reporting import projection

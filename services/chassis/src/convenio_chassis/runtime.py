@@ -22,25 +22,23 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 
+from . import migrations
 from .consumer import BatchOutcome, BatchProcessor, Handler
-from .db import SessionFactory, create_tables, is_transient, make_engine, session_factory
+from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
 from .health import Health
-from .inbox import ProcessedMessage
 from .kafka import make_broker, make_producer
 from .logs import setup_logging
 from .metrics import Metrics
-from .outbox import OutboxRecord
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 from .tracing import setup_tracing
 
 log = logging.getLogger(__name__)
-CHASSIS_TABLES: tuple[type[SQLModel], ...] = (ProcessedMessage, OutboxRecord)
 
 
 class Backoff:
@@ -61,8 +59,8 @@ class Backoff:
 class ServiceDefinition:
     name: str
     principal: Principal
+    """Also the name of the service's package, whose ``migrations`` the runtime applies."""
     handlers: Mapping[str, Handler]
-    tables: Sequence[type[SQLModel]]
     routers: Sequence[APIRouter] = ()
     after_batch: Callable[[Session, str], None] | None = None
     """Runs inside each batch's transaction after its handlers, e.g. to refresh projections."""
@@ -181,8 +179,15 @@ class Runtime:
         with self.sessions() as session:
             session.execute(text("SELECT 1"))
 
+    def prepare_database(self) -> None:
+        """Bring the schema to the newest migration, unless a deployment step does."""
+        if self.settings.migrate_on_start:
+            migrations.upgrade(self.engine, self.definition.name)
+        else:
+            log.info("MIGRATE_ON_START is false: the deployment migrates the database")
+
     async def start(self) -> None:
-        create_tables(self.engine, [*CHASSIS_TABLES, *self.definition.tables])
+        self.prepare_database()
         self.health.set("database", True)
         self.relay.start()
         self._tasks.append(asyncio.create_task(self._connect_broker(), name="broker-connect"))

@@ -107,6 +107,11 @@ class ServiceSettings(BaseSettings):
     service_name: str = "convenio"
     database_url: str = "sqlite:///var/convenio.db"
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    migrate_on_start: bool = Field(
+        True,
+        description="upgrade the database to the newest migration before serving; false where "
+        "a deployment step migrates (the Kubernetes init container)",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

@@ -5,6 +5,10 @@
 ``database_url`` runs a store test on SQLite and on PostgreSQL. PostgreSQL comes from
 ``TEST_DATABASE_URL`` (``.ci/run`` starts one); without it the PostgreSQL case is skipped
 with a loud reason, and under CI it fails instead, because CI has PostgreSQL.
+``postgres_url`` is the PostgreSQL case alone, for what only PostgreSQL has.
+
+``check_migrations`` and ``check_downgrade`` hold the checks every service runs on its
+migrations, so each service's tests say only which service.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,9 +25,11 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import SQLModel
 
-from .db import _normalise
+from . import migrations
+from .db import _normalise, make_engine
 
 
 def _postgres_url() -> str:
@@ -40,7 +47,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/store.db"
         return
-    base = _postgres_url()
+    with _fresh_schema(_postgres_url()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema (tests using it are marked ``postgres``)."""
+    with _fresh_schema(_postgres_url()) as url:
+        yield url
+
+
+@contextmanager
+def _fresh_schema(base: str) -> Iterator[str]:
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -52,6 +71,40 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def table_names(database_url: str) -> set[str]:
+    engine = make_engine(database_url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def check_migrations(database_url: str, service: str, tables: tuple[type[SQLModel], ...]) -> None:
+    """An empty database upgraded to the newest revision holds exactly the service's tables and
+    the chassis's, as the models describe them (autogenerate finds nothing to change)."""
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine, service)
+        assert migrations.current(engine, service) == (migrations.head(service),)
+        assert migrations.differences(engine, service) == []
+    finally:
+        engine.dispose()
+    own = {t.__tablename__ for t in (*migrations.CHASSIS_TABLES, *tables)}
+    assert table_names(database_url) == own | {migrations.version_table(service)}
+
+
+def check_downgrade(database_url: str, service: str) -> None:
+    """Down to base from the newest revision leaves only Alembic's (empty) version table."""
+    engine = make_engine(database_url)
+    try:
+        migrations.upgrade(engine, service)
+        migrations.downgrade(engine, service, "base")
+        assert migrations.current(engine, service) == ()
+    finally:
+        engine.dispose()
+    assert table_names(database_url) == {migrations.version_table(service)}
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from fastapi import FastAPI
 from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
-from .adapters.tables import TABLES
 from .entrypoints.http import internal, router
 from .handlers import handlers
 from .settings import EnrolmentSettings
@@ -18,7 +17,6 @@ def definition(settings: EnrolmentSettings) -> ServiceDefinition:
         name="enrolment",
         principal=Principal.SVC_ENROLMENT,
         handlers=handlers(settings.completion_threshold),
-        tables=TABLES,
         routers=(router, internal),
         description="UMS's system of record for who is trained in what.",
     )

@@ -11,7 +11,6 @@ from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
 from .adapters.clock import FileClock, system_clock
-from .adapters.tables import TABLES
 from .domain.dates import Clock
 from .entrypoints.http import cup_router
 from .handlers import handlers
@@ -37,7 +36,6 @@ def definition(settings: EvaluationSettings) -> ServiceDefinition:
         name="evaluation",
         principal=Principal.SVC_EVALUATION,
         handlers=handlers(policy, today),
-        tables=TABLES,
         routers=(cup_router(today),),
         background=(
             expiry_job(

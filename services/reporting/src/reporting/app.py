@@ -9,7 +9,6 @@ from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
 from . import projection
-from .adapters.tables import TABLES
 from .entrypoints.http import router
 from .handlers import HANDLERS
 from .settings import ReportingSettings
@@ -25,7 +24,6 @@ def definition(settings: ReportingSettings) -> ServiceDefinition:
         name="reporting",
         principal=Principal.SVC_REPORTING,
         handlers=HANDLERS,
-        tables=TABLES,
         routers=(router,),
         after_batch=refresh_feed,
         description=(

@@ -33,10 +33,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from convenio_chassis import migrations
 from convenio_chassis.consumer import UnitOfWork
-from convenio_chassis.db import create_tables, make_engine, session_factory
+from convenio_chassis.db import make_engine, session_factory
 from convenio_chassis.kafka import client_kwargs
-from convenio_chassis.runtime import CHASSIS_TABLES
 from convenio_chassis.settings import KafkaSettings
 from convenio_contracts import EnvelopeError, decode
 from convenio_contracts.topics import (
@@ -50,7 +50,7 @@ from convenio_contracts.topics import (
 
 from . import projection
 from .adapters import facts
-from .adapters.tables import TABLES, FindingChange, FindingRow, OfficerDim, PublishedCell
+from .adapters.tables import FindingChange, FindingRow, OfficerDim, PublishedCell
 from .entrypoints.http import finding_views
 from .handlers import REPLAY_HANDLERS
 from .settings import ReportingSettings
@@ -215,7 +215,8 @@ class Result:
 def replay(database_url: str, settings: ReportingSettings, kafka: KafkaSettings) -> Result:
     """Rebuild every projection into ``database_url`` (fresh) and return the feed it makes."""
     engine = make_engine(database_url)
-    create_tables(engine, [*CHASSIS_TABLES, *TABLES])
+    # The same schema the live service migrates to, so the rebuilt database can take over.
+    migrations.upgrade(engine, "reporting")
     stats = Stats()
     try:
         with session_factory(engine)() as session:
