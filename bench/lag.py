@@ -60,6 +60,14 @@ class LagProbe:
         return sum(committed.get(tp, 0) for tp in self.groups[group])
 
 
+class NotQuiet(TimeoutError):
+    """The system still had work when time ran out; ``drain`` holds what was seen."""
+
+    def __init__(self, message: str, drain: Drain) -> None:
+        super().__init__(message)
+        self.drain = drain
+
+
 @dataclass
 class Drain:
     """When each group last had lag, while waiting for the system to go quiet."""
@@ -87,7 +95,7 @@ async def watch_until_quiet(
     while True:
         now = time.monotonic()
         if now - started > timeout_s:
-            raise TimeoutError(f"not quiet after {timeout_s:.0f}s; last: {drain.samples[-1:]}")
+            raise NotQuiet(f"not quiet after {timeout_s:.0f}s; last: {drain.samples[-1:]}", drain)
         lags, rows = await probe.lags(), backlog()
         drain.samples.append((round(now - started, 2), lags, rows))
         for group, lag in lags.items():
