@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
+from . import profile as profiling
 from . import report
 from .baseline import TOPOLOGIES
 from .dataset import MEASURED_KINDS, YEAR_KINDS, Dataset, DatasetSpec
@@ -117,6 +119,17 @@ def _config(args: argparse.Namespace) -> Config:
     return replace(config, pipeline=not args.no_pipeline, baseline=not args.no_baseline)
 
 
+def _resummarised(results: dict[str, Any]) -> dict[str, Any]:
+    """Profiles are summarised again from their raw stacks when those are still there."""
+    results["profiles"] = [
+        asdict(profiling.summarise(p["service"], Path(p["raw_file"])))
+        if Path(p["raw_file"]).exists()
+        else p
+        for p in results.get("profiles", [])
+    ]
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "dataset":
@@ -126,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'total':>14} {sum(counts.values()):>10,}")
         return 0
     if args.command == "report":
-        print(report.render(json.loads(args.json.read_text())))
+        print(report.render(_resummarised(json.loads(args.json.read_text()))))
         return 0
     config = _config(args)
     results = run(config, say=lambda line: print(f"[bench] {line}", flush=True))

@@ -22,11 +22,40 @@ _SITE = ("site-packages/", "/lib/python3")
 class Profile:
     service: str
     samples: int
+    by_category: list[tuple[str, float]] = field(default_factory=list)
+    """Where the CPU went, by what the sampled (innermost) frame belongs to."""
+    project_pct: list[tuple[str, float]] = field(default_factory=list)
+    """Project functions on the stack (inclusive): what the time is spent on behalf of."""
     self_pct: list[tuple[str, float]] = field(default_factory=list)
-    """Functions where the samples were taken: what burns the CPU."""
-    inclusive_pct: list[tuple[str, float]] = field(default_factory=list)
-    """Functions on the stack: what the time is spent on behalf of."""
+    """Functions where the samples were taken."""
     raw_file: str = ""
+
+
+PROJECT = ("convenio_chassis/", "convenio_contracts/", "enrolment/", "evaluation/", "reporting/")
+_PLUMBING = ("__main__.py:", "runtime.py:serve")
+_DRIVER_CALLS = (":DefaultDialect.do_", ":Connection.exec_driver_sql", "cursor")
+CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("database driver: SQL running", _DRIVER_CALLS),
+    ("SQLAlchemy and SQLModel (ORM, SQL building)", ("sqlalchemy/", "sqlmodel/")),
+    ("pydantic (validation, JSON)", ("pydantic", "json/")),
+    ("OpenTelemetry", ("opentelemetry/",)),
+    ("aiokafka and FastStream", ("aiokafka/", "faststream/")),
+    ("HTTP (uvicorn, FastAPI)", ("uvicorn/", "fastapi/", "starlette/", "h11/")),
+    ("event loop, threads", ("asyncio/", "selectors.py", "threading.py", "anyio/", "queue.py")),
+    ("project code", PROJECT),
+)
+
+
+def _plumbing(frame: str) -> bool:
+    """The main thread's entry points: on every event-loop sample, telling nothing."""
+    return any(marker in frame for marker in _PLUMBING)
+
+
+def category(frame: str) -> str:
+    for name, markers in CATEGORIES:
+        if any(marker in frame for marker in markers):
+            return name
+    return "other (standard library, uuid, logging...)"
 
 
 def py_spy() -> str | None:
@@ -74,7 +103,8 @@ def frame_name(frame: str) -> str:
 
 def summarise(service: str, raw: Path, top: int = 15) -> Profile:
     own: Counter[str] = Counter()
-    on_stack: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    project: Counter[str] = Counter()
     total = 0
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
@@ -84,17 +114,13 @@ def summarise(service: str, raw: Path, top: int = 15) -> Profile:
         total += n
         frames = [frame_name(f) for f in stack.split(";")]
         own[frames[-1]] += n
-        for name in set(frames):
-            on_stack[name] += n
+        kinds[category(frames[-1])] += n
+        for name in {f for f in frames if f.startswith(PROJECT) and not _plumbing(f)}:
+            project[name] += n
     if not total:
         return Profile(service, 0, raw_file=str(raw))
 
-    def pct(counter: Counter[str]) -> list[tuple[str, float]]:
-        return [(name, round(100 * n / total, 1)) for name, n in counter.most_common(top)]
+    def pct(counter: Counter[str], limit: int | None = top) -> list[tuple[str, float]]:
+        return [(name, round(100 * n / total, 1)) for name, n in counter.most_common(limit)]
 
-    # Inclusive time of the event loop and thread plumbing says nothing; keep project code
-    # and the libraries it calls directly.
-    for name in list(on_stack):
-        if name.startswith(("threading.py", "asyncio/", "concurrent/", "<")) or "anyio/" in name:
-            del on_stack[name]
-    return Profile(service, total, pct(own), pct(on_stack), str(raw))
+    return Profile(service, total, pct(kinds, None), pct(project), pct(own, 10), str(raw))

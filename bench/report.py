@@ -233,11 +233,14 @@ def profiles(results: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for profile in results.get("profiles", []):
         lines.append(f"\n{profile['service']}: {profile['samples']:,} samples (py-spy, 100 Hz)\n")
-        rows = [[f"`{name}`", f"{pct:.1f} %"] for name, pct in profile["inclusive_pct"]]
-        lines += _table(["On the stack (inclusive)", "Share of samples"], rows)
+        rows = [[name, f"{pct:.1f} %"] for name, pct in profile["by_category"]]
+        lines += _table(["CPU by where the sample was taken", "Share"], rows)
+        lines.append("")
+        rows = [[f"`{name}`", f"{pct:.1f} %"] for name, pct in profile["project_pct"]]
+        lines += _table(["Project code on the stack (inclusive)", "Share"], rows)
         lines.append("")
         rows = [[f"`{name}`", f"{pct:.1f} %"] for name, pct in profile["self_pct"]]
-        lines += _table(["Running (self)", "Share of samples"], rows)
+        lines += _table(["Hottest functions (self)", "Share"], rows)
     return lines
 
 
