@@ -7,14 +7,15 @@ DEPLOY = PYTHONPATH=deploy $(UV) run python -m convenio_deploy
 
 .PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas \
         schemas-check snapshot kafka-up kafka-down kafka-status kafka-secure-up kafka-secure-down \
-        acls jars clean k8s deploy-check
+        acls jars clean k8s deploy-check bench bench-ci bench-profile
 
 help:
 	@echo "make run     - broker + three services on SQLite + demo data (Ctrl-C stops)"
 	@echo "make test    - lint, types, schemas, unit, integration and end-to-end tests"
 	@echo "make k8s     - regenerate deploy/k8s topics, users and workloads from the catalogue"
 	@echo "make deploy-check - only the offline deployment checks (k8s overlays, compose, image)"
-	@echo "make lint | typecheck | schemas | kafka-up | kafka-down | clean"
+	@echo "make bench   - end-to-end benchmark, bare-Kafka baseline and replay (docs/performance.md)"
+	@echo "make lint | typecheck | schemas | kafka-up | kafka-down | bench-ci | clean"
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -27,9 +28,10 @@ setup: $(UV)
 run: setup
 	$(UV) run python deploy/local/run.py
 
-# `make test` runs the fault scenarios marked smoke; `make test-all` (CI) runs every one.
+# `make test` runs the fault scenarios marked smoke; `make test-all` (CI) runs every one, and the
+# reduced benchmark too.
 test: setup lint typecheck schemas-check
-	$(call pytest,-m "not faults or smoke" $(PYTEST_ARGS))
+	$(call pytest,-m "(not faults or smoke) and not bench" $(PYTEST_ARGS))
 
 test-all: setup lint typecheck schemas-check
 	$(call pytest,$(PYTEST_ARGS))
@@ -92,6 +94,23 @@ k8s: setup
 
 deploy-check: setup
 	$(UV) run python -m pytest tests/deploy $(PYTEST_ARGS)
+
+# Benchmarks fail only when their counts do not reconcile, never on a speed (docs/performance.md).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--postgres $$TEST_DATABASE_URL" or
+# "--replay-facts 0"; see `uv run python -m bench -h`.
+BENCH_ARGS ?=
+
+bench: setup
+	$(UV) run python -m bench $(BENCH_ARGS)
+
+# The reduced run CI does (tests/bench): it completes and its counts reconcile, in < 3 minutes.
+bench-ci: setup
+	$(UV) run python -m bench --ci $(BENCH_ARGS)
+
+# Where the services spend their time: py-spy samples them in a phase of its own.
+bench-profile: setup
+	$(UV) run --with 'py-spy>=0.4' python -m bench --profile 30 --replay-facts 0 --no-baseline \
+	  --loads 200 --load-seconds 10 $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
