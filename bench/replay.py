@@ -155,6 +155,7 @@ def run(
         else:
             rebuilt = _by_command(broker.bootstrap, workdir, databases, timeout_s)
     if rebuilt.complete:
+        rebuilt.checks.setdefault("replay: facts replayed", (sum(sent.values()), rebuilt.replayed))
         feed = rebuilt.checks.pop("feed", (0, 0))[1]
         rebuilt.checks["replay: feed's enrolments in the state's year cells"] = (
             per_kind.get("enrolment", 0),
