@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,6 +43,7 @@ from convenio_contracts.topics import dead_letter_topics, topic_for
 from reporting.domain.findings import identity_in
 
 from .. import agency
+from ..polling import eventually as _eventually
 from ..stack import Stack, running_stack
 
 DAY = dt.date(2026, 11, 27)
@@ -257,10 +257,7 @@ FAMILIES = {
 
 
 def eventually(probe: Callable[[], Any], timeout: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := probe()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return result
+    return _eventually(probe, timeout, 0.5)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,21 +16,13 @@ import pytest
 from convenio_chassis.process import http_get_json
 
 from .. import agency
+from ..polling import eventually
 from ..stack import Stack, running_stack
 
 pytestmark = [pytest.mark.connected, pytest.mark.slow]
 
 TOLUCA = 15106
 COURSE, OFFERING = "UMS-PR-2026", "UMS-PR-2026-01"
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 45.0, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 def read(bootstrap: str, topic: str) -> list[Any]:

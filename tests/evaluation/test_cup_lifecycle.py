@@ -13,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
 
 from .. import agency
+from ..polling import eventually
 
 pytestmark = [pytest.mark.connected, pytest.mark.slow]
 
@@ -34,15 +34,6 @@ OTHER = "off_" + "f" * 32  # registered, never evaluated
 EVALUATED = "2026-02-16"  # C3, CB and ED all last through 2029-02-16
 ASSESSMENT = "evaluation.assessment.v1"
 TYPE = "mx.convenio.evaluation.{}.v1".format
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 60.0, every: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
 
 
 def facts(bootstrap: str, topic: str, ce_type: str) -> list[tuple[dict[str, Any], dict]]:

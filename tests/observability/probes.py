@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T], timeout: float = 60.0, every: float = 0.3) -> T:
-    """The probe's first truthy answer, or its last answer when time runs out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
+from ..polling import eventually as eventually  # the observability tests import it from here
 
 
 class Scrape:

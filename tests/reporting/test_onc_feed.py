@@ -28,6 +28,7 @@ import pytest
 from convenio_chassis.process import http_get_json
 
 from .. import agency
+from ..polling import eventually as _eventually
 from ..stack import Stack, running_stack
 from . import scenario
 
@@ -94,12 +95,7 @@ RULE_FINDINGS = {
 
 
 def eventually(probe: Callable[[], Any], timeout: float = 90.0, every: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
+    return _eventually(probe, timeout, every)
 
 
 def read(bootstrap: str, topic: str) -> list[Any]:
