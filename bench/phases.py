@@ -91,7 +91,7 @@ class Latency:
 
 
 def meter_for(system: System, extra_pids: dict[str, int]) -> UsageMeter:
-    return UsageMeter({**system.pids, **extra_pids})
+    return UsageMeter.of({**system.pids, **extra_pids})
 
 
 async def throughput(

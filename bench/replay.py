@@ -186,7 +186,7 @@ def _by_service(bootstrap: str, workdir: Path, databases: Databases, timeout_s: 
             services = Services(bootstrap, workdir, databases, names=("reporting",), label="replay")
             started = time.monotonic()
             await asyncio.to_thread(services.start)
-            meter = UsageMeter(services.pids)
+            meter = UsageMeter.of({**services.pids, **databases.server_pid()})
             meter.start()
             done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             done.set_result(None)

@@ -171,7 +171,7 @@ def processes(results: dict[str, Any]) -> list[str]:
                 item["system"], name, _n(load.get("consumed")), _n(load.get("busy_s"), 1),
                 _n(load.get("records_per_s")), _n(usage["cpu_s"], 1),
                 _n(100 * usage["cpu_s"] / elapsed), _n(1e6 * usage["cpu_s"] / events),
-                _n(usage["peak_rss_mib"], 1), _n(usage["hwm_mib"], 1),
+                _n(usage["peak_rss_mib"] or None, 1), _n(usage["hwm_mib"] or None, 1),
             ])  # fmt: skip
         total = sum(u["cpu_s"] for u in item["usage"].values())
         rows.append([
@@ -270,7 +270,8 @@ def render(results: dict[str, Any]) -> str:
     replay = results.get("replay")
     if replay:
         usage = ", ".join(
-            f"{name}: {u['cpu_s']:,.0f} CPU s, peak RSS {u['peak_rss_mib'] or u['hwm_mib']} MiB"
+            f"{name}: {u['cpu_s']:,.0f} CPU s"
+            + (f", peak RSS {u['peak_rss_mib'] or u['hwm_mib']} MiB" if u["hwm_mib"] else "")
             for name, u in replay["usage"].items()
         )
         lines += [

@@ -170,7 +170,11 @@ def _on_the_broker(
     records = Records()
     setup = records.encode(dataset.setup(), lambda _: None)
     with LocalKafka(config.workdir / "kafka") as broker:
-        bench_pids = {"kafka broker": broker.pid or 0, "bench (agency)": os.getpid()}
+        bench_pids = {
+            "kafka broker": broker.pid or 0,
+            "bench (agency)": os.getpid(),
+            **databases.server_pid(),
+        }
         if config.pipeline:
             pipeline = Pipeline(broker.bootstrap, config.workdir, databases).start()
             try:

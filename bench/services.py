@@ -13,6 +13,7 @@ from convenio_chassis.process import ServiceProcess
 from convenio_contracts.topics import CONSUMER_GROUPS, subscriptions
 
 from .lag import TopicSpec
+from .procstats import DATABASE_SERVER, postmaster_listening_on
 
 SERVICES = ("enrolment", "evaluation", "reporting")
 
@@ -79,6 +80,14 @@ class Databases:
             for name in self._created:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.prefix}_{name}" WITH (FORCE)'))
         self._created.clear()
+
+    def server_pid(self) -> dict[str, int]:
+        """The local PostgreSQL server's process, so its CPU counts as the pipeline's."""
+        if self.server_url is None:
+            return {}
+        port = make_url(self.server_url).port
+        pid = postmaster_listening_on(port) if port else None
+        return {DATABASE_SERVER: pid} if pid else {}
 
     def server_version(self) -> str | None:
         if self.server_url is None:
