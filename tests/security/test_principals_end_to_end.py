@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from convenio_contracts.topics import Principal, all_topics
 from secure_kafka import SecureKafka
 
 from .. import agency
+from ..polling import eventually as _eventually
 from ..stack import Stack, running_stack
 
 pytestmark = [pytest.mark.connected, pytest.mark.slow]
@@ -48,10 +48,7 @@ SERVICE_PRINCIPALS = {
 
 
 def eventually(probe: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := probe()) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return result
+    return _eventually(probe, timeout, 0.5)
 
 
 def this_month() -> str:
