@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report.render(_resummarised(json.loads(args.json.read_text()))))
         return 0
     config = _config(args)
+    # A stopped run still stops its services, hops and broker (finally blocks run on exit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     results = run(config, say=lambda line: print(f"[bench] {line}", flush=True))
     saved = config.workdir / "results.json"
     saved.write_text(json.dumps(results.to_dict(), indent=2, default=str))

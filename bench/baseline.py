@@ -166,7 +166,14 @@ class Baseline:
 
     @property
     def downstream(self) -> list[str]:
-        return [self.group_of("reporting"), self.group_of("evaluation")]
+        """The twins reading the reporting twin's input: in a chain, the evaluation twin reads
+        an earlier topic and is not followed."""
+        source = next(h.source for h in self.hops if h.twin == "reporting")
+        return [
+            h.group
+            for h in sorted(self.hops, key=lambda h: h.twin != "reporting")
+            if h.source == source
+        ]
 
     def topic_of(self, record: IntakeRecord) -> str:
         return topic_name("intake")
