@@ -215,3 +215,47 @@ def test_the_breaker_halts_a_flood_of_bad_records_without_committing(processor, 
     with pytest.raises(DeadLetterCircuitOpenError):
         processor.process(flood)
     assert rows(sessions, OutboxRecord) == []
+
+
+def test_before_batch_sees_only_new_events_and_its_memo_survives_until_a_rollback(
+    sessions,
+) -> None:
+    """The prefetch hook gets the batch's new events (not redeliveries); the memo it fills is
+    what handlers see, until a failing handler's savepoint rolls back and empties it."""
+    from convenio_chassis.consumer import batch_memo
+
+    a, b, bad, c = (f"CUIP{x}000000001" for x in "ABXC")
+    prefetched: list[list[str]] = []
+    memo_seen: dict[str, bool] = {}
+
+    def prefetch(session, events) -> None:
+        prefetched.append([e.data.cuip for e in events])
+        batch_memo(session)["loaded"] = True
+
+    def handle(uow: UnitOfWork, event: CloudEvent) -> None:
+        cuip = event.data.cuip  # type: ignore[attr-defined]
+        memo_seen[cuip] = batch_memo(uow.session).get("loaded", False)
+        if cuip == bad:
+            raise RuntimeError("bug")
+        uow.session.add(Registration(cuip=cuip))
+
+    processor = BatchProcessor(
+        "svc",
+        "/tests",
+        {RegisterOfficer.event_type: handle},
+        sessions,
+        DeadLetterBreaker(window=10, max_invalid_ratio=0.9, min_invalid=4),
+        before_batch=prefetch,
+    )
+    first = register(a)
+    processor.process([first])
+    assert prefetched == [[a]]
+    assert memo_seen == {a: True}
+
+    prefetched.clear()
+    memo_seen.clear()
+    outcome = processor.process([first, register(b), register(bad), register(c)])
+    # The optimistic pass, then the careful one after ``bad`` raised; ``a`` is a redelivery.
+    assert prefetched == [[b, bad, c], [b, bad, c]]
+    assert (outcome.duplicates, outcome.handled, len(outcome.dead_letters)) == (1, 2, 1)
+    assert memo_seen == {b: True, bad: True, c: False}, "memo not emptied on rollback"

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace import Span
@@ -72,6 +73,23 @@ class UnitOfWork:
 
 
 Handler = Callable[[UnitOfWork, CloudEvent], None]
+Prefetch = Callable[[Session, Sequence[CloudEvent]], None]
+"""Runs in the batch's transaction before its handlers, with the events about to be handled
+(decoded, not yet processed): a service loads in a few set-based queries what its handlers will
+look up one by one, and keeps it in ``batch_memo``."""
+
+_MEMO = "convenio.batch_memo"
+
+
+def batch_memo(session: Session) -> dict[Any, Any]:
+    """A cache that lives as long as the batch's transaction, for a service's repository.
+
+    The chassis empties it whenever a handler's effects are rolled back (a savepoint in the
+    careful pass), because the rows it holds may then be stale or expunged; a repository must
+    therefore treat a miss as "ask the database", never as "absent", unless it recorded the
+    absence itself in the same memo."""
+    memo: dict[Any, Any] = session.info.setdefault(_MEMO, {})
+    return memo
 
 
 class _HandlerFailedError(Exception):
@@ -103,6 +121,7 @@ class BatchProcessor:
         breaker: DeadLetterBreaker,
         metrics: Metrics | None = None,
         after_batch: Callable[[Session, str], None] | None = None,
+        before_batch: Prefetch | None = None,
     ) -> None:
         self.group = group
         self.source = source
@@ -111,6 +130,7 @@ class BatchProcessor:
         self.breaker = breaker
         self.metrics = metrics
         self.after_batch = after_batch
+        self.before_batch = before_batch
 
     def process(self, records: Sequence[RawRecord]) -> BatchOutcome:
         """Handle the batch optimistically, without a savepoint per record; if a handler fails,
@@ -152,6 +172,8 @@ class BatchProcessor:
             if event is not None:
                 decoded.append((record, event))
         seen = inbox.already_processed(session, self.group, (e.id for _, e in decoded))
+        if self.before_batch is not None:
+            self.before_batch(session, [e for _, e in decoded if e.id not in seen])
         applied: list[str] = []
         for record, event in decoded:
             with observed(
@@ -229,6 +251,7 @@ class BatchProcessor:
                 handler(uow, event)
         except Exception as exc:
             del outbox.buffered(session)[emitted_before:]
+            session.info.pop(_MEMO, None)
             error = "transient" if is_transient(exc) else "handler_error"
             if error == "transient":
                 self._observe(record.topic, event.type, started, error)

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 
 from . import migrations
-from .consumer import BatchOutcome, BatchProcessor, Handler
+from .consumer import BatchOutcome, BatchProcessor, Handler, Prefetch
 from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
 from .health import Health
@@ -64,6 +64,8 @@ class ServiceDefinition:
     routers: Sequence[APIRouter] = ()
     after_batch: Callable[[Session, str], None] | None = None
     """Runs inside each batch's transaction after its handlers, e.g. to refresh projections."""
+    before_batch: Prefetch | None = None
+    """Runs inside each batch's transaction before its handlers: set-based prefetching."""
     description: str = ""
     background: Sequence[Callable[[Runtime], Any]] = field(default_factory=tuple)
 
@@ -95,6 +97,7 @@ class Runtime:
             breaker=self.breaker,
             metrics=self.metrics,
             after_batch=definition.after_batch,
+            before_batch=definition.before_batch,
         )
         self.broker: KafkaBroker = make_broker(settings.kafka, client_id=definition.name)
         self.relay = OutboxRelay(
