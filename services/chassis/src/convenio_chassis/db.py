@@ -12,6 +12,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 SessionFactory = Callable[[], Session]
 
+_READ_ONLY = "convenio_read_only"
+
 
 def _normalise(url: str) -> str:
     # psycopg 3 is the driver we ship; accept the plain URL ops teams usually write.
@@ -55,8 +57,12 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a busy database waits instead of failing
-        # half-way through a unit of work.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # half-way through a unit of work. A read-only session must not queue behind the
+        # consumer's batch for a lock it never needs: WAL gives it a snapshot at once.
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -66,9 +72,14 @@ def create_tables(engine: Engine, tables: Sequence[type[SQLModel]]) -> None:
     SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in tables])  # type: ignore[attr-defined]
 
 
-def session_factory(engine: Engine) -> SessionFactory:
+def session_factory(engine: Engine, *, read_only: bool = False) -> SessionFactory:
+    """Sessions for units of work; ``read_only`` ones (the relay's reads, readiness, queries)
+    read a snapshot without taking SQLite's write lock, so they never wait for a batch. They
+    must not write: on SQLite the upgrade to a writer could fail at once when busy."""
+    bind = engine.execution_options(**{_READ_ONLY: True}) if read_only else engine
+
     def open_session() -> Session:
-        return Session(engine, expire_on_commit=False)
+        return Session(bind, expire_on_commit=False)
 
     return open_session
 

@@ -2,6 +2,11 @@
 
 Rows for one key are published in the order they were written, by one idempotent producer, so
 per-key order holds. If the broker is unreachable the rows stay and are retried with backoff.
+
+On SQLite the consumer's batch holds the write lock for most of the time under load. The relay
+therefore reads a snapshot (no lock), and deletes what it published from a task of its own:
+publishing goes on while a delete waits for the lock, skipping rows already published. A crash
+before the delete republishes them, which the consumers' inboxes absorb (at least once).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 import anyio
@@ -33,8 +39,10 @@ class OutboxRelay:
         settings: OutboxSettings,
         health: Health,
         metrics: Metrics,
+        read_sessions: SessionFactory | None = None,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions or sessions
         self._producer_factory = producer_factory
         self._settings = settings
         self._health = health
@@ -43,6 +51,11 @@ class OutboxRelay:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._published: set[int] = set()
+        """Published, not yet deleted: skipped by the next reads."""
+        self._deleter: asyncio.Task[None] | None = None
+        self._to_delete = asyncio.Event()
+        self._deleted = asyncio.Event()
         health.pending("outbox_relay")
 
     def wake(self) -> None:
@@ -51,6 +64,7 @@ class OutboxRelay:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._deleter = asyncio.create_task(self._delete_loop(), name="outbox-deleter")
 
     async def stop(self, drain_timeout: float = 10.0) -> None:
         """Publish what is pending (bounded), then close the producer."""
@@ -60,6 +74,11 @@ class OutboxRelay:
             with anyio.move_on_after(drain_timeout):
                 await asyncio.shield(self._task)
             self._task.cancel()
+        if self._deleter is not None:
+            self._deleter.cancel()
+            self._deleter = None
+            with anyio.move_on_after(drain_timeout):
+                await self._forget_published()
         if self._producer is not None:
             await self._producer.stop()
 
@@ -94,17 +113,48 @@ class OutboxRelay:
                 await self._wake.wait()
 
     async def publish_pending(self) -> int:
-        rows, backlog = await anyio.to_thread.run_sync(self._load)
+        while len(self._published) >= self._max_undeleted and self._deleter is not None:
+            self._deleted.clear()  # the deleter is behind (a locked database): let it catch up
+            await self._deleted.wait()
+        skip = frozenset(self._published)
+        rows, backlog = await anyio.to_thread.run_sync(self._load, skip)
         self._update_backlog_metrics(rows, backlog)
         if not rows:
             return 0
         producer = await self._ensure_producer()
         deliveries = [await self._send(producer, row) for row in rows]
         await asyncio.gather(*deliveries)
-        await self._forget([r.id for r in rows if r.id is not None])
-        for row in rows:
-            self._metrics.published.labels(row.topic).inc()
+        self._published.update(r.id for r in rows if r.id is not None)
+        if self._deleter is None:  # not started: a direct call deletes before returning
+            await self._forget_published()
+        else:
+            self._to_delete.set()
+        for topic, n in Counter(row.topic for row in rows).items():
+            self._metrics.published.labels(topic).inc(n)
         return len(rows)
+
+    @property
+    def _max_undeleted(self) -> int:
+        return 4 * self._settings.batch_size
+
+    async def _delete_loop(self) -> None:
+        while True:
+            await self._to_delete.wait()
+            self._to_delete.clear()
+            try:
+                await self._forget_published()
+            except Exception as exc:  # kept in the set: the next wake tries again
+                log.warning("cannot delete published outbox rows yet: %r", exc)
+                await asyncio.sleep(self._settings.retry_backoff_max_s)
+                self._to_delete.set()
+
+    async def _forget_published(self) -> None:
+        ids = sorted(self._published)
+        if not ids:
+            return
+        await self._forget(ids)
+        self._published.difference_update(ids)  # only once deleted: reads skip them till then
+        self._deleted.set()
 
     async def _send(
         self, producer: AIOKafkaProducer, row: outbox.OutboxRecord
@@ -153,13 +203,15 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.retry_backoff_max_s)
 
-    def _load(self) -> tuple[list[outbox.OutboxRecord], int]:
-        """The next batch, and how many rows wait in all (counted only when the batch is full)."""
-        with self._sessions() as session:
-            rows = outbox.pending(session, self._settings.batch_size)
-            if len(rows) < self._settings.batch_size:
+    def _load(self, skip: frozenset[int]) -> tuple[list[outbox.OutboxRecord], int]:
+        """The next batch, not counting rows published but not yet deleted (``skip``), and how
+        many rows wait in all (counted only when the batch is full)."""
+        size = self._settings.batch_size
+        with self._read_sessions() as session:
+            rows = [r for r in outbox.pending(session, size + len(skip)) if r.id not in skip]
+            if len(rows) < size:
                 return rows, len(rows)
-            return rows, outbox.backlog(session)[0]
+            return rows[:size], outbox.backlog(session)[0] - len(skip)
 
     def _delete(self, ids: list[int]) -> None:
         with self._sessions() as session, session.begin():

@@ -82,6 +82,7 @@ class Runtime:
             settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
         )
         self.sessions: SessionFactory = session_factory(self.engine)
+        self.read_sessions: SessionFactory = session_factory(self.engine, read_only=True)
         self.group = CONSUMER_GROUPS[definition.principal]
         self.topics = [t.name for t in subscriptions(definition.principal)]
         self.breaker = DeadLetterBreaker(
@@ -106,6 +107,7 @@ class Runtime:
             settings.outbox,
             self.health,
             self.metrics,
+            read_sessions=self.read_sessions,
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._failure_backoff = Backoff()
@@ -179,7 +181,7 @@ class Runtime:
         await asyncio.Event().wait()
 
     def check_database(self) -> None:
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             session.execute(text("SELECT 1"))
 
     def prepare_database(self) -> None:
@@ -297,9 +299,10 @@ def _operations_router() -> APIRouter:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a read session on the service's own database."""
+    """FastAPI dependency: a read session on the service's own database (a snapshot that never
+    waits for the consumer's batch; it must not write)."""
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session:
+    with runtime.read_sessions() as session:
         yield session
 
 
