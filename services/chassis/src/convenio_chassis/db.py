@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,68 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
+class _WriterGate:
+    """One writer at a time within the process, handed over the moment it commits.
+
+    SQLite's own busy handler makes a waiting writer sleep in steps of up to 100 ms, so two of
+    this process's writers (the consumer's batch and the relay's delete) lost most of their
+    time asleep while the lock was free. Writers of this process queue here instead; other
+    processes still meet SQLite's busy timeout."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+
+    def enter(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout_s):
+            raise sqlite3.OperationalError("database is locked (by this process's writer)")
+
+    def leave(self) -> None:
+        self._lock.release()
+
+
+class _GatedConnection(sqlite3.Connection):
+    """Leaves the writer gate once its transaction has ended, not before."""
+
+    gate: _WriterGate | None = None
+    holds_gate = False
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave_gate()
+
+    def _leave_gate(self) -> None:
+        if self.holds_gate and self.gate is not None:
+            self.holds_gate = False
+            self.gate.leave()
+
+
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    gate = _WriterGate(busy_timeout_ms / 1000)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        connect_args={
+            "check_same_thread": False,
+            "timeout": busy_timeout_ms / 1000,
+            "factory": _GatedConnection,
+        },
         hide_parameters=True,
     )
 
@@ -53,6 +110,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.gate = gate
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -61,8 +119,16 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         # consumer's batch for a lock it never needs: WAL gives it a snapshot at once.
         if conn.get_execution_options().get(_READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.holds_gate:
+            gate.enter()
+            dbapi_connection.holds_gate = True
+        try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection._leave_gate()
+            raise
 
     return engine
 
