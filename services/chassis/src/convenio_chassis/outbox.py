@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import LargeBinary, delete, func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from convenio_contracts import Event, encode
@@ -32,7 +34,27 @@ class OutboxRecord(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def header_list(self) -> list[tuple[str, bytes]]:
-        return [(k, base64.b64decode(v)) for k, v in json.loads(self.headers)]
+        return decode_headers(self.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """An outbox row as the relay reads it: plain values, without an ORM object's cost."""
+
+    id: int
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: str
+    event_type: str
+    created_at: dt.datetime
+
+    def header_list(self) -> list[tuple[str, bytes]]:
+        return decode_headers(self.headers)
+
+
+def decode_headers(stored: str) -> list[tuple[str, bytes]]:
+    return [(k, base64.b64decode(v)) for k, v in json.loads(stored)]
 
 
 def encode_headers(headers: list[tuple[str, bytes]]) -> str:
@@ -75,8 +97,11 @@ def write_buffered(session: Session) -> None:
         session.execute(insert(OutboxRecord), rows)
 
 
-def pending(session: Session, limit: int) -> list[OutboxRecord]:
-    return list(session.exec(select(OutboxRecord).order_by(col(OutboxRecord.id)).limit(limit)))
+def pending(session: Session, limit: int) -> list[PendingRow]:
+    table = OutboxRecord.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in PendingRow.__dataclass_fields__]
+    query = sa_select(*columns).order_by(table.c.id).limit(limit)
+    return [PendingRow(*row) for row in session.execute(query)]
 
 
 def delete_sent(session: Session, ids: list[int]) -> None:

@@ -157,7 +157,7 @@ class OutboxRelay:
         self._deleted.set()
 
     async def _send(
-        self, producer: AIOKafkaProducer, row: outbox.OutboxRecord
+        self, producer: AIOKafkaProducer, row: outbox.PendingRow
     ) -> asyncio.Future[object]:
         headers = row.header_list()
         stored = {k: v.decode() for k, v in headers if k in TRACE_KEYS}
@@ -203,7 +203,7 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.retry_backoff_max_s)
 
-    def _load(self, skip: frozenset[int]) -> tuple[list[outbox.OutboxRecord], int]:
+    def _load(self, skip: frozenset[int]) -> tuple[list[outbox.PendingRow], int]:
         """The next batch, not counting rows published but not yet deleted (``skip``), and how
         many rows wait in all (counted only when the batch is full)."""
         size = self._settings.batch_size
@@ -217,7 +217,7 @@ class OutboxRelay:
         with self._sessions() as session, session.begin():
             outbox.delete_sent(session, ids)
 
-    def _update_backlog_metrics(self, rows: list[outbox.OutboxRecord], backlog: int) -> None:
+    def _update_backlog_metrics(self, rows: list[outbox.PendingRow], backlog: int) -> None:
         self._metrics.outbox_backlog.set(backlog)
         oldest = rows[0].created_at if rows else None
         if oldest is not None and oldest.tzinfo is None:
