@@ -137,7 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--profile", choices=SERVICES, help="cProfile one service's batches")
     parser.add_argument("--profile-out", type=Path, help="also dump the profile here")
+    parser.add_argument(
+        "--no-tracing",
+        action="store_true",
+        help="without the OpenTelemetry SDK (services install it even with no exporter)",
+    )
     args = parser.parse_args(argv)
+    if not args.no_tracing:
+        from convenio_chassis.tracing import setup_tracing
+
+        setup_tracing("bench-offline")
 
     from convenio_contracts.topics import Principal, subscriptions
 

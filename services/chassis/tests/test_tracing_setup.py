@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from opentelemetry import propagate
+from opentelemetry.context import Context
 
-from convenio_chassis.tracing import otlp_configured, resource
+from convenio_chassis.tracing import otlp_configured, resource, tracer_provider
 
 OTEL = (
     "OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -47,3 +49,28 @@ def test_the_service_is_named_by_the_code_unless_the_environment_says_otherwise(
     assert resource("enrolment").attributes["deployment.environment"] == "staging"
     monkeypatch.setenv("OTEL_SERVICE_NAME", "enrolment-canary")
     assert resource("enrolment").attributes["service.name"] == "enrolment-canary"
+
+
+AGENCY_TRACE = "0af7651916cd43dd8448eb211c80319c"
+AGENCY = {"traceparent": f"00-{AGENCY_TRACE}-b7ad6b7169203331-01"}
+
+
+def test_with_nothing_to_export_spans_are_not_recorded_but_the_trace_goes_on() -> None:
+    tracer = tracer_provider("enrolment").get_tracer("t")
+    span = tracer.start_span("x", context=propagate.extract(AGENCY, context=Context()))
+    assert not span.is_recording()
+    assert f"{span.get_span_context().trace_id:032x}" == AGENCY_TRACE
+    assert f"{span.get_span_context().span_id:016x}" != "b7ad6b7169203331", "a hop of its own"
+    root = tracer.start_span("y", context=Context())  # no traceparent came in: a trace anyway
+    assert root.get_span_context().is_valid
+
+
+def test_with_an_endpoint_spans_are_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    provider = tracer_provider("enrolment")
+    try:
+        span = provider.get_tracer("t").start_span("x", context=Context())
+        assert span.is_recording()
+        span.end()
+    finally:
+        provider.shutdown()

@@ -3,7 +3,9 @@ agency event is one trace across all three services (ADR 0014).
 
 Exporters come from the standard ``OTEL_*`` variables: OTLP over HTTP when an endpoint is set,
 nothing otherwise. A tracer provider is always installed (unless ``OTEL_SDK_DISABLED``), so
-trace ids exist, reach the logs and propagate even when nothing is exported.
+trace ids exist, reach the logs and propagate even when nothing is exported; with nothing to
+export it records no span (a span it would drop cost about 60 µs a record), but still gives
+each hop its span id and carries the trace on.
 
 Spans never carry payloads, record keys (an intake key is a CUIP) or exception messages (they
 can quote data): only types, ids and the exception's class.
@@ -21,6 +23,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
@@ -34,13 +37,22 @@ TRACE_KEYS = ("traceparent", "tracestate")
 def setup_tracing(service_name: str) -> TracerProvider | None:
     if _env_true("OTEL_SDK_DISABLED"):
         return None
-    provider = TracerProvider(resource=resource(service_name))
-    if otlp_configured():
+    provider = tracer_provider(service_name)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def tracer_provider(service_name: str) -> TracerProvider:
+    """The provider the ``OTEL_*`` variables ask for, not yet installed."""
+    exporting = otlp_configured()
+    # Unrecorded spans still get ids and propagate: the trace goes on, at a fraction of the cost.
+    sampler = None if exporting else ALWAYS_OFF  # None: OTEL_TRACES_SAMPLER, or parent-based
+    provider = TracerProvider(resource=resource(service_name), sampler=sampler)
+    if exporting:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         _warn_about_grpc()
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
     return provider
 
 
