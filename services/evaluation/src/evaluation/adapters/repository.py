@@ -1,15 +1,24 @@
 """Reads and writes the evaluation tables inside the unit of work's session, mapping rows to
-domain values and back."""
+domain values and back.
+
+A batch loads up front, in a few ``IN`` queries, the rows its handlers will look up one by one
+(``prefetch``), and keeps them in the chassis's ``batch_memo`` (ADR 0052). A key in the memo is
+the truth for this transaction (``None``: no such row); a key missing means "ask the database".
+Whatever writes a memoised row updates the memo in the same step.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, tuple_
+from sqlalchemy import delete, func, inspect, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
+
+from convenio_chassis.consumer import batch_memo
 
 from ..domain.certification import Certification
 from ..domain.cup import (
@@ -28,19 +37,100 @@ from .tables import (
     ExpiryAlertRow,
     HeldIntakeRow,
     InstructorCertificationRow,
+    KnownEnrolment,
     KnownOfficer,
     ScheduledAssessmentRow,
 )
+
+_HELD_FOR = "held for"
+"""Memo key prefix: the officer's held intake, in arrival order."""
+IN_LIMIT = 500
+"""Identifiers per ``IN (...)``: well under any database's limit on bound parameters."""
+
+
+def _chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), IN_LIMIT):
+        yield ordered[start : start + IN_LIMIT]
 
 
 class EvaluationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.memo: dict[Any, Any] = batch_memo(session)
+
+    # --- what a batch loads before its handlers run ------------------------------------------
+
+    def prefetch(
+        self,
+        officer_ids: Collection[str],
+        enrolment_ids: Collection[str],
+        releasing: Collection[str],
+        holding: Collection[str],
+    ) -> None:
+        """Load the known officers and enrolments the batch names, the intake held for the
+        officers it may release, and whether the commands it may hold are held already."""
+        self._memoise(KnownOfficer, "officer_id", officer_ids)
+        self._memoise(KnownEnrolment, "enrolment_id", enrolment_ids)
+        for chunk in _chunks(holding):
+            query = select(HeldIntakeRow.event_id).where(col(HeldIntakeRow.event_id).in_(chunk))
+            held = set(self.session.exec(query))
+            self.memo.update({(HeldIntakeRow, e): e in held for e in chunk})
+        for chunk in _chunks(releasing):
+            by_officer: dict[str, list[HeldIntakeRow]] = {o: [] for o in chunk}
+            rows = (
+                select(HeldIntakeRow)
+                .where(col(HeldIntakeRow.officer_id).in_(chunk))
+                .order_by(col(HeldIntakeRow.id))
+            )
+            for row in self.session.exec(rows):
+                by_officer[row.officer_id].append(row)
+            self.memo.update({(_HELD_FOR, o): r for o, r in by_officer.items()})
+
+    def _memoise(self, table: type[SQLModel], key: str, ids: Collection[str]) -> None:
+        """Each row of ``table`` whose primary ``key`` is one of ``ids``, or ``None``."""
+        for chunk in _chunks(ids):
+            query = select(table).where(col(getattr(table, key)).in_(chunk))
+            found = {getattr(r, key): r for r in self.session.exec(query)}
+            self.memo.update({(table, i): found.get(i) for i in chunk})
 
     # --- officers and instructors ---------------------------------------------------------
 
+    def officer(self, officer_id: str) -> KnownOfficer | None:
+        key = (KnownOfficer, officer_id)
+        if key not in self.memo:
+            self.memo[key] = self.session.get(KnownOfficer, officer_id)
+        row: KnownOfficer | None = self.memo[key]
+        return row
+
     def officer_known(self, officer_id: str) -> bool:
-        return self.session.get(KnownOfficer, officer_id) is not None
+        return self.officer(officer_id) is not None
+
+    def know_officer(
+        self, officer_id: str, level: str, municipality: int, status: str | None = None
+    ) -> None:
+        """Record the officer's level and municipality, and their status when the fact says."""
+        row = self.officer(officer_id)
+        if row is None:
+            row = KnownOfficer(officer_id=officer_id, level=level, municipality=municipality)
+            self.session.add(row)
+            self.memo[KnownOfficer, officer_id] = row
+        row.level, row.municipality = level, municipality
+        if status is not None:
+            row.status = status
+
+    def know_enrolment(self, enrolment_id: str, **fields: Any) -> None:
+        """Record the enrolment as the fact gives it, over whatever was known."""
+        key = (KnownEnrolment, enrolment_id)
+        if key not in self.memo:
+            self.memo[key] = self.session.get(KnownEnrolment, enrolment_id)
+        row: KnownEnrolment | None = self.memo[key]
+        if row is None:
+            self.memo[key] = row = KnownEnrolment(enrolment_id=enrolment_id, **fields)
+            self.session.add(row)
+            return
+        for name, value in fields.items():
+            setattr(row, name, value)
 
     def certifications(self, instructor_id: str) -> list[Certification]:
         query = select(InstructorCertificationRow).where(
@@ -266,23 +356,38 @@ class EvaluationRepository:
     # --- held intake ----------------------------------------------------------------------
 
     def hold(self, row: HeldIntakeRow) -> None:
-        if self._held(row.event_id) is None:
-            self.session.add(row)
+        if self._held(row.event_id):
+            return
+        self.session.add(row)
+        self.memo[HeldIntakeRow, row.event_id] = True
+        held_for = self.memo.get((_HELD_FOR, row.officer_id))
+        if held_for is not None:
+            held_for.append(row)
 
-    def _held(self, event_id: str) -> HeldIntakeRow | None:
-        query = select(HeldIntakeRow).where(HeldIntakeRow.event_id == event_id)
-        return self.session.exec(query).first()
+    def _held(self, event_id: str) -> bool:
+        key = (HeldIntakeRow, event_id)
+        if key not in self.memo:
+            query = select(HeldIntakeRow.id).where(HeldIntakeRow.event_id == event_id)
+            self.memo[key] = self.session.exec(query).first() is not None
+        held: bool = self.memo[key]
+        return held
 
     def release(self, officer_id: str) -> list[HeldIntakeRow]:
         """Take every command held for the officer, in the order they arrived."""
-        query = (
-            select(HeldIntakeRow)
-            .where(HeldIntakeRow.officer_id == officer_id)
-            .order_by(col(HeldIntakeRow.id))
-        )
-        rows = list(self.session.exec(query))
+        rows: list[HeldIntakeRow] | None = self.memo.get((_HELD_FOR, officer_id))
+        if rows is None:
+            query = (
+                select(HeldIntakeRow)
+                .where(HeldIntakeRow.officer_id == officer_id)
+                .order_by(col(HeldIntakeRow.id))
+            )
+            rows = list(self.session.exec(query))
+        if any(inspect(row).pending for row in rows):
+            self.session.flush()  # held earlier in this batch: a row must exist to be deleted
         for row in rows:
             self.session.delete(row)
+            self.memo[HeldIntakeRow, row.event_id] = False
+        self.memo[_HELD_FOR, officer_id] = []
         return rows
 
     def holds_received_by(self, last_day: dt.date, limit: int) -> list[HeldIntakeRow]:
