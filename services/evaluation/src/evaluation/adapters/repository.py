@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, inspect, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -42,8 +42,15 @@ from .tables import (
     ScheduledAssessmentRow,
 )
 
+R = TypeVar("R", ComponentResultRow, CompetencyResultRow)
+
 _HELD_FOR = "held for"
-"""Memo key prefix: the officer's held intake, in arrival order."""
+"""Memo key prefixes: the officer's held intake, in arrival order; their results, in the order
+recorded; their scheduled assessments and published components, by component; an instructor's
+certified periods."""
+_COMPONENT_RESULTS, _COMPETENCY_RESULTS = "component results", "competency results"
+_SCHEDULED, _PUBLISHED, _CERTIFIED = "scheduled", "published", "certified"
+_EVIDENCE = (_COMPONENT_RESULTS, _COMPETENCY_RESULTS, _SCHEDULED, _PUBLISHED)
 IN_LIMIT = 500
 """Identifiers per ``IN (...)``: well under any database's limit on bound parameters."""
 
@@ -86,6 +93,63 @@ class EvaluationRepository:
             for row in self.session.exec(rows):
                 by_officer[row.officer_id].append(row)
             self.memo.update({(_HELD_FOR, o): r for o, r in by_officer.items()})
+
+    def prefetch_cups(self, officer_ids: Collection[str], instructor_ids: Collection[str]) -> None:
+        """Lock the officers' CUPs, then load what recomputing them reads: locked first, the
+        evidence is what any concurrent writer committed (see ``lock_cup``)."""
+        for chunk in _chunks(officer_ids):
+            query = (
+                select(CupEligibilityRow)
+                .where(col(CupEligibilityRow.officer_id).in_(chunk))
+                .order_by(col(CupEligibilityRow.officer_id))  # the scheduler's order: no deadlock
+                .with_for_update()
+            )
+            locked = {r.officer_id: r for r in self.session.exec(query)}
+            self.memo.update({(CupEligibilityRow, o): locked.get(o) for o in chunk})
+            self._memoise_evidence(chunk)
+        for chunk in _chunks(instructor_ids):
+            certified: dict[str, list[Certification]] = {i: [] for i in chunk}
+            periods = select(InstructorCertificationRow).where(
+                col(InstructorCertificationRow.instructor_id).in_(chunk)
+            )
+            for r in self.session.exec(periods):
+                certified[r.instructor_id].append(_certification(r))
+            self.memo.update({(_CERTIFIED, i): c for i, c in certified.items()})
+
+    def _memoise_evidence(self, officer_ids: list[str]) -> None:
+        lists: dict[str, dict[str, Any]] = {
+            o: {
+                _COMPONENT_RESULTS: [],
+                _COMPETENCY_RESULTS: [],
+                _SCHEDULED: {},
+                _PUBLISHED: {},
+            }
+            for o in officer_ids
+        }
+        components = select(ComponentResultRow).where(
+            col(ComponentResultRow.officer_id).in_(officer_ids)
+        )
+        for c in self.session.exec(components.order_by(col(ComponentResultRow.id))):
+            lists[c.officer_id][_COMPONENT_RESULTS].append(c)
+        competencies = select(CompetencyResultRow).where(
+            col(CompetencyResultRow.officer_id).in_(officer_ids)
+        )
+        for r in self.session.exec(competencies.order_by(col(CompetencyResultRow.id))):
+            lists[r.officer_id][_COMPETENCY_RESULTS].append(r)
+        scheduled = select(ScheduledAssessmentRow).where(
+            col(ScheduledAssessmentRow.officer_id).in_(officer_ids)
+        )
+        for a in self.session.exec(scheduled):
+            lists[a.officer_id][_SCHEDULED][a.component] = a
+        published = select(CupComponentRow).where(col(CupComponentRow.officer_id).in_(officer_ids))
+        for p in self.session.exec(published):
+            lists[p.officer_id][_PUBLISHED][p.component] = p
+        for officer_id, kinds in lists.items():
+            self.memo.update({(kind, officer_id): value for kind, value in kinds.items()})
+
+    def _forget_evidence(self, officer_id: str) -> None:
+        for kind in _EVIDENCE:
+            self.memo.pop((kind, officer_id), None)
 
     def _memoise(self, table: type[SQLModel], key: str, ids: Collection[str]) -> None:
         """Each row of ``table`` whose primary ``key`` is one of ``ids``, or ``None``."""
@@ -133,13 +197,14 @@ class EvaluationRepository:
             setattr(row, name, value)
 
     def certifications(self, instructor_id: str) -> list[Certification]:
-        query = select(InstructorCertificationRow).where(
-            InstructorCertificationRow.instructor_id == instructor_id
-        )
-        return [
-            Certification(r.instructor_id, r.competency, r.valid_from, r.valid_until)
-            for r in self.session.exec(query)
-        ]
+        key = (_CERTIFIED, instructor_id)
+        if key not in self.memo:
+            query = select(InstructorCertificationRow).where(
+                InstructorCertificationRow.instructor_id == instructor_id
+            )
+            self.memo[key] = [_certification(r) for r in self.session.exec(query)]
+        certified: list[Certification] = self.memo[key]
+        return certified
 
     def add_certifications(self, certifications: Iterable[Certification]) -> bool:
         """Store the periods not already held; True when anything was new."""
@@ -158,6 +223,7 @@ class EvaluationRepository:
                 )
             )
             added = True
+            self.memo.pop((_CERTIFIED, c.instructor_id), None)
         return added
 
     # --- results ----------------------------------------------------------------------------
@@ -165,6 +231,11 @@ class EvaluationRepository:
     def competency_result(
         self, officer_id: str, version: str, competency: str, evaluator_id: str, on: dt.date
     ) -> CompetencyResultRow | None:
+        rows: list[CompetencyResultRow] | None = self.memo.get((_COMPETENCY_RESULTS, officer_id))
+        if rows is not None:
+            key = (version, competency, evaluator_id, on)
+            same = (r for r in rows if _competency_key(r) == key)
+            return next(same, None)
         query = select(CompetencyResultRow).where(
             CompetencyResultRow.officer_id == officer_id,
             CompetencyResultRow.catalogue_version == version,
@@ -175,6 +246,9 @@ class EvaluationRepository:
         return self.session.exec(query).first()
 
     def attempts(self, officer_id: str, version: str, competency: str) -> int:
+        rows: list[CompetencyResultRow] | None = self.memo.get((_COMPETENCY_RESULTS, officer_id))
+        if rows is not None:
+            return sum(_competency_key(r)[:2] == (version, competency) for r in rows)
         query = select(func.count()).where(
             CompetencyResultRow.officer_id == officer_id,
             CompetencyResultRow.catalogue_version == version,
@@ -185,6 +259,10 @@ class EvaluationRepository:
     def component_result(
         self, officer_id: str, component: Component, source_key: str
     ) -> ComponentResultRow | None:
+        rows: list[ComponentResultRow] | None = self.memo.get((_COMPONENT_RESULTS, officer_id))
+        if rows is not None:
+            same = (r for r in rows if (r.component, r.source_key) == (component.value, source_key))
+            return next(same, None)
         query = select(ComponentResultRow).where(
             ComponentResultRow.officer_id == officer_id,
             ComponentResultRow.component == component.value,
@@ -194,49 +272,84 @@ class EvaluationRepository:
 
     def add(self, row: CompetencyResultRow | ComponentResultRow) -> None:
         self.session.add(row)
-        self.session.flush()  # later queries in this unit of work must see it
+        kind = _COMPETENCY_RESULTS if isinstance(row, CompetencyResultRow) else _COMPONENT_RESULTS
+        rows: list[Any] | None = self.memo.get((kind, row.officer_id))
+        if rows is not None:
+            rows.append(row)
+        else:
+            self.session.flush()  # later queries in this unit of work must see it
 
     def evidence(self, officer_id: str) -> Evidence:
+        """Read after ``lock_cup``: what is memoised here is what no one else may change."""
         results: dict[Component, list[Result]] = defaultdict(list)
-        component_rows = select(ComponentResultRow).where(
-            ComponentResultRow.officer_id == officer_id
-        )
-        for r in self.session.exec(component_rows.order_by(col(ComponentResultRow.id))):
-            results[Component(r.component)].append(Result(r.passed, r.evaluated_on))
-        competency_rows = select(CompetencyResultRow).where(
-            CompetencyResultRow.officer_id == officer_id
-        )
+        for c in self._results(ComponentResultRow, _COMPONENT_RESULTS, officer_id):
+            results[Component(c.component)].append(Result(c.passed, c.evaluated_on))
         competencies = [
             CompetencyResult(r.catalogue_version, r.competency, r.passed, r.evaluated_on)
-            for r in self.session.exec(competency_rows.order_by(col(CompetencyResultRow.id)))
+            for r in self._results(CompetencyResultRow, _COMPETENCY_RESULTS, officer_id)
         ]
         return Evidence(dict(results), competencies, self.scheduled_components(officer_id))
+
+    def _results(self, table: type[R], kind: str, officer_id: str) -> list[R]:
+        key = (kind, officer_id)
+        if key not in self.memo:
+            query = select(table).where(col(table.officer_id) == officer_id)
+            self.memo[key] = list(self.session.exec(query.order_by(col(table.id))))
+        rows: list[R] = self.memo[key]
+        return rows
 
     # --- scheduled assessments --------------------------------------------------------------
 
     def scheduled_components(self, officer_id: str) -> frozenset[Component]:
-        query = select(ScheduledAssessmentRow.component).where(
-            ScheduledAssessmentRow.officer_id == officer_id
-        )
-        return frozenset(Component(c) for c in self.session.exec(query))
+        return frozenset(Component(c) for c in self._scheduled(officer_id))
+
+    def _scheduled(self, officer_id: str) -> dict[str, ScheduledAssessmentRow]:
+        key = (_SCHEDULED, officer_id)
+        if key not in self.memo:
+            query = select(ScheduledAssessmentRow).where(
+                ScheduledAssessmentRow.officer_id == officer_id
+            )
+            self.memo[key] = {r.component: r for r in self.session.exec(query)}
+        scheduled: dict[str, ScheduledAssessmentRow] = self.memo[key]
+        return scheduled
 
     def schedule(
         self, officer_id: str, component: Component, due_on: dt.date, today: dt.date
     ) -> bool:
         """Record an assessment as scheduled; False when it already was, for that day."""
-        row = self.session.get(ScheduledAssessmentRow, (officer_id, component.value))
+        scheduled: dict[str, ScheduledAssessmentRow] | None = self.memo.get(
+            (_SCHEDULED, officer_id)
+        )
+        if scheduled is None:
+            row = self.session.get(ScheduledAssessmentRow, (officer_id, component.value))
+        else:
+            row = scheduled.get(component.value)
         if row is not None and row.due_on == due_on:
             return False
-        self.session.merge(
-            ScheduledAssessmentRow(
+        if row is None:
+            row = ScheduledAssessmentRow(
                 officer_id=officer_id, component=component.value, due_on=due_on, scheduled_on=today
             )
-        )
-        self.session.flush()
+            self.session.add(row)
+        row.due_on, row.scheduled_on = due_on, today
+        if scheduled is not None:
+            scheduled[component.value] = row
         return True
 
     def answer_schedule(self, officer_id: str, component: Component, evaluated_on: dt.date) -> None:
         """A result taken on or after the day an assessment was scheduled answers it."""
+        scheduled: dict[str, ScheduledAssessmentRow] | None = self.memo.get(
+            (_SCHEDULED, officer_id)
+        )
+        if scheduled is not None:
+            row = scheduled.get(component.value)
+            if row is not None and row.scheduled_on <= evaluated_on:
+                del scheduled[component.value]
+                if inspect(row).pending:
+                    self.session.expunge(row)  # scheduled earlier in this batch: never written
+                else:
+                    self.session.delete(row)
+            return
         self.session.execute(
             delete(ScheduledAssessmentRow).where(
                 col(ScheduledAssessmentRow.officer_id) == officer_id,
@@ -252,44 +365,61 @@ class EvaluationRepository:
         return self.session.exec(query).first() is not None
 
     def published_states(self, officer_id: str) -> dict[Component, ComponentState]:
-        query = select(CupComponentRow).where(CupComponentRow.officer_id == officer_id)
         return {
             Component(r.component): ComponentState(Status(r.status), r.valid_from, r.valid_until)
-            for r in self.session.exec(query)
+            for r in self._published(officer_id).values()
         }
+
+    def _published(self, officer_id: str) -> dict[str, CupComponentRow]:
+        key = (_PUBLISHED, officer_id)
+        if key not in self.memo:
+            query = select(CupComponentRow).where(CupComponentRow.officer_id == officer_id)
+            self.memo[key] = {r.component: r for r in self.session.exec(query)}
+        published: dict[str, CupComponentRow] = self.memo[key]
+        return published
 
     def publish_state(
         self, officer_id: str, component: Component, state: ComponentState, today: dt.date
     ) -> None:
-        self.session.merge(
-            CupComponentRow(
-                officer_id=officer_id,
-                component=component.value,
-                status=state.status.value,
-                valid_from=state.valid_from,
-                valid_until=state.valid_until,
-                changed_on=today,
+        published = self._published(officer_id)
+        row = published.get(component.value)
+        if row is None:
+            row = CupComponentRow(
+                officer_id=officer_id, component=component.value, status="", changed_on=today
             )
-        )
+            self.session.add(row)
+            published[component.value] = row
+        row.status, row.changed_on = state.status.value, today
+        row.valid_from, row.valid_until = state.valid_from, state.valid_until
 
     def lock_cup(self, officer_id: str, today: dt.date) -> CupEligibilityRow:
         """Take the officer's CUP for this transaction, creating its row on first use.
 
         Two replicas may recompute one officer at once (a result on one topic, a completion on
         another, the scheduler): whoever locks second waits, then reads what the first
-        committed, so no change is published twice. SQLite serialises writers anyway."""
-        query = select(CupEligibilityRow).where(CupEligibilityRow.officer_id == officer_id)
-        row = self.session.exec(query.with_for_update()).first()
+        committed, so no change is published twice. SQLite serialises writers anyway.
+
+        A batch locks its officers' CUPs before it loads their evidence (``prefetch_cups``).
+        An officer with no CUP yet has nothing to lock: what was loaded for them stands unless
+        a concurrent transaction creates the CUP first, which it does only with evidence of its
+        own, so then it is forgotten and read again behind the lock."""
+        key = (CupEligibilityRow, officer_id)
+        row: CupEligibilityRow | None = self.memo.get(key)
         if row is not None:
             return row
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    CupEligibilityRow(officer_id=officer_id, eligible=False, changed_on=today)
-                )
-        except IntegrityError:  # created by a concurrent transaction, now committed
-            pass
-        return self.session.exec(query.with_for_update()).one()
+        query = select(CupEligibilityRow).where(CupEligibilityRow.officer_id == officer_id)
+        if key not in self.memo:
+            row = self.session.exec(query.with_for_update()).first()
+        if row is None:
+            row = CupEligibilityRow(officer_id=officer_id, eligible=False, changed_on=today)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(row)
+            except IntegrityError:  # created by a concurrent transaction, now committed
+                self._forget_evidence(officer_id)
+                row = self.session.exec(query.with_for_update()).one()
+        self.memo[key] = row
+        return row
 
     # --- what the expiry scheduler scans ----------------------------------------------------
 
@@ -372,6 +502,10 @@ class EvaluationRepository:
         held: bool = self.memo[key]
         return held
 
+    def holds_intake_for(self, officer_id: str) -> bool:
+        held = self.memo.get((_HELD_FOR, officer_id))
+        return held is None or bool(held)  # unknown counts as holding: better loaded than not
+
     def release(self, officer_id: str) -> list[HeldIntakeRow]:
         """Take every command held for the officer, in the order they arrived."""
         rows: list[HeldIntakeRow] | None = self.memo.get((_HELD_FOR, officer_id))
@@ -398,3 +532,11 @@ class EvaluationRepository:
             .limit(limit)
         )
         return list(self.session.exec(query))
+
+
+def _certification(r: InstructorCertificationRow) -> Certification:
+    return Certification(r.instructor_id, r.competency, r.valid_from, r.valid_until)
+
+
+def _competency_key(r: CompetencyResultRow) -> tuple[str, str, str, dt.date]:
+    return (r.catalogue_version, r.competency, r.evaluator_id, r.evaluated_on)
