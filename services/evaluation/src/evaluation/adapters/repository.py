@@ -15,7 +15,8 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, inspect, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
 
 from convenio_chassis.consumer import batch_memo
@@ -411,14 +412,27 @@ class EvaluationRepository:
         if key not in self.memo:
             row = self.session.exec(query.with_for_update()).first()
         if row is None:
-            row = CupEligibilityRow(officer_id=officer_id, eligible=False, changed_on=today)
-            try:
-                with self.session.begin_nested():
-                    self.session.add(row)
-            except IntegrityError:  # created by a concurrent transaction, now committed
-                self._forget_evidence(officer_id)
-                row = self.session.exec(query.with_for_update()).one()
+            row = self._create_cup(officer_id, today)
+        if row is None:  # created by a concurrent transaction, now committed
+            self._forget_evidence(officer_id)
+            row = self.session.exec(query.with_for_update()).one()
         self.memo[key] = row
+        return row
+
+    def _create_cup(self, officer_id: str, today: dt.date) -> CupEligibilityRow | None:
+        """The officer's new CUP, or ``None`` when another transaction created it first (the
+        insert waits for that one to end). One statement: no savepoint, no flush."""
+        values: dict[str, Any] = {"officer_id": officer_id, "eligible": False, "changed_on": today}
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        table = CupEligibilityRow.__table__  # type: ignore[attr-defined]
+        insert = dialect.insert(table).values(**values).on_conflict_do_nothing()
+        with self.session.no_autoflush:
+            created = self.session.execute(insert.returning(table.c.officer_id)).first()
+        if created is None:
+            return None
+        row = CupEligibilityRow(**values)
+        make_transient_to_detached(row)  # the row exists: later changes are an UPDATE
+        self.session.add(row)
         return row
 
     # --- what the expiry scheduler scans ----------------------------------------------------
