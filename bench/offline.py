@@ -10,6 +10,11 @@ buys. Numbers, not asserts:
 
     uv run python -m bench.offline                  # 20,000 events, batches of 2,000
     uv run python -m bench.offline --events 60000 --profile enrolment   # + cProfile top 25
+    uv run python -m bench.offline --kinds registration,enrolment,close,competency,performance,c3
+
+Evaluation intake names officers by enrolment's pseudonym: with evaluation kinds, the officers
+are registered first (unmeasured, as the end-to-end benchmark does) and their ids looked up in
+enrolment's database; that intake goes straight to evaluation, in send order with the facts.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dataset import MEASURED_KINDS, Dataset, DatasetSpec
-from .intake import encode_all
+from .dataset import MEASURED_KINDS, YEAR_KINDS, Dataset, DatasetSpec
+from .dataset.commands import EVALUATION_KINDS
+from .intake import encode_all, traced_seq
 
 SERVICES = ("enrolment", "evaluation", "reporting")
 
@@ -138,11 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", choices=SERVICES, help="cProfile one service's batches")
     parser.add_argument("--profile-out", type=Path, help="also dump the profile here")
     parser.add_argument(
+        "--kinds", default=",".join(MEASURED_KINDS), help=f"of {', '.join(YEAR_KINDS)}"
+    )
+    parser.add_argument(
         "--no-tracing",
         action="store_true",
         help="without the OpenTelemetry SDK (services install it even with no exporter)",
     )
     args = parser.parse_args(argv)
+    kinds = args.kinds.split(",")
     if not args.no_tracing:
         from convenio_chassis.tracing import setup_tracing
 
@@ -151,9 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from convenio_contracts.topics import Principal, subscriptions
 
     dataset = Dataset(DatasetSpec(seed=args.seed, size=args.size))
-    officers = dataset.sampler(MEASURED_KINDS).take(args.events)
+    officers = dataset.sampler(kinds).take(args.events)
     setup = encode_all(dataset.setup(), run=1)
-    year = encode_all(list(dataset.year(MEASURED_KINDS, officers)), run=1, first_seq=len(setup))
+    names_officers = bool(EVALUATION_KINDS & set(kinds))
+    registrations = encode_all(
+        list(dataset.year(("registration",), officers)) if names_officers else [],
+        run=1,
+        first_seq=len(setup),
+    )
+    kinds = [k for k in kinds if not (names_officers and k == "registration")]
+    first_seq = len(setup) + len(registrations)
 
     def as_records(encoded: Sequence[Any]) -> list[Record]:
         return [Record(r.topic, r.key, r.value, r.headers, 0, i) for i, r in enumerate(encoded)]
@@ -169,8 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiler = cProfile.Profile() if args.profile else None
         results: dict[str, Measured] = {}
 
-        feed(runtimes["enrolment"], as_records(setup), args.batch, None)
-        setup_facts = drain_outbox(runtimes["enrolment"], fact_topics)
+        to_evaluation = [r for r in setup if r.topic in reads["evaluation"]]  # certifications
+        feed(runtimes["enrolment"], as_records(setup + registrations), args.batch, None)
+        setup_facts = as_records(to_evaluation) + drain_outbox(runtimes["enrolment"], fact_topics)
+        year = encode_all(
+            list(dataset.year(kinds, officers)),
+            run=1,
+            first_seq=first_seq,
+            officer_id=_pseudonyms(runtimes["enrolment"], dataset),
+        )
+        evaluation_intake = [r for r in year if r.topic in reads["evaluation"]]
+        year = [r for r in year if r.topic not in reads["evaluation"]]
         results["enrolment"] = Measured("enrolment")
         feed(
             runtimes["enrolment"],
@@ -180,6 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             profiler if args.profile == "enrolment" else None,
         )
         facts = drain_outbox(runtimes["enrolment"], fact_topics)
+        in_order = [(traced_seq(f.headers, 1) or 0, f) for f in facts] + [
+            (r.seq, Record(r.topic, r.key, r.value, r.headers, 0, r.seq)) for r in evaluation_intake
+        ]
+        facts = [r for _, r in sorted(in_order, key=lambda pair: pair[0])]
         for name in ("evaluation", "reporting"):
             mine = [r for r in setup_facts if r.topic in reads[name]]
             feed(runtimes[name], mine, args.batch, None)
@@ -194,9 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for runtime in runtimes.values():
             runtime.engine.dispose()
 
+    year += evaluation_intake
     print(
-        f"{len(year)} intake events ({', '.join(MEASURED_KINDS)}), batches of {args.batch}, "
-        f"SQLite; {len(facts)} facts out of enrolment"
+        f"{len(year)} intake events ({', '.join(kinds)}), batches of {args.batch}, "
+        f"SQLite; {len(facts) - len(evaluation_intake)} facts out of enrolment"
     )
     print(f"{'service':<11} {'records':>8} {'CPU s':>7} {'µs/record':>10} {'records/s/core':>15}")
     total_us = 0.0
@@ -219,6 +250,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(25)
     return 0
+
+
+def _pseudonyms(enrolment: Any, dataset: Dataset) -> Callable[[Any], str | None]:
+    """Enrolment's officer_id for a command's officer, from its database (ADR 0010)."""
+    from enrolment.adapters.queries import officer_id_for
+
+    cache: dict[int, str | None] = {}
+
+    def officer_id(command: Any) -> str | None:
+        if command.officer not in cache:
+            with enrolment.sessions() as session:
+                cuip = dataset.plan.officers[command.officer].cuip
+                cache[command.officer] = officer_id_for(session, cuip)
+        return cache[command.officer]
+
+    return officer_id
 
 
 if __name__ == "__main__":

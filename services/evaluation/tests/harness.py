@@ -18,7 +18,12 @@ from convenio_chassis.dlq import DeadLetterBreaker
 from convenio_chassis.migrations import CHASSIS_TABLES
 from convenio_chassis.outbox import OutboxRecord
 from convenio_contracts import Event, encode
-from convenio_contracts.enrolment import EnrolmentCompleted, OfficerRegistered
+from convenio_contracts.enrolment import (
+    EnrolmentCompleted,
+    EnrolmentCreated,
+    OfficerAssignmentChanged,
+    OfficerRegistered,
+)
 from convenio_contracts.evaluation import (
     CertifyInstructor,
     ImportTrustControlResult,
@@ -31,7 +36,7 @@ from convenio_contracts.topics import topic_for
 from evaluation.adapters.tables import TABLES
 from evaluation.domain.catalogue import CATALOGUES
 from evaluation.domain.policy import Policy
-from evaluation.handlers import handlers
+from evaluation.handlers import before_batch, handlers
 from evaluation.scheduler import ExpiryScheduler, TickReport
 
 D = dt.date
@@ -102,6 +107,7 @@ class Evaluation:
             handlers(policy, today),
             sessions,
             DeadLetterBreaker(100, 1.0, 100),
+            before_batch=before_batch,
         )
         self.scheduler = ExpiryScheduler(sessions, policy, today, "/convenio/evaluation", 2)
         self.last_tick: TickReport | None = None
@@ -182,6 +188,33 @@ def registered(n: int) -> OfficerRegistered:
         profile="proximidad",
         rank="policía",
         hire_year=2018,
+    )
+
+
+def reassigned(n: int, status: str = "suspendido", level: str = "estatal") -> Event:
+    return OfficerAssignmentChanged(
+        officer_id=officer_id(n),
+        status=status,
+        rank="policía tercero",
+        corporation="Secretaría de Seguridad del Estado de México",
+        level=level,
+        municipality=15057,
+        reason="cambio de adscripción",
+        effective_on=D(2026, 2, 1),
+    )
+
+
+ENROLLED = D(2019, 6, 1)
+
+
+def created(n: int, offering: str = "UMS-FI-2019-01", on: dt.date = ENROLLED) -> Event:
+    return EnrolmentCreated(
+        enrolment_id=f"enr-{n}-formacion_inicial",
+        officer_id=officer_id(n),
+        offering_id=offering,
+        course_id="UMS-FI",
+        requested_by="agency-test",
+        enrolled_on=on,
     )
 
 

@@ -13,7 +13,7 @@ from convenio_contracts.topics import Principal
 from .adapters.clock import FileClock, system_clock
 from .domain.dates import Clock
 from .entrypoints.http import cup_router
-from .handlers import handlers
+from .handlers import before_batch, handlers
 from .scheduler import expiry_job
 from .settings import EvaluationSettings
 
@@ -36,6 +36,7 @@ def definition(settings: EvaluationSettings) -> ServiceDefinition:
         name="evaluation",
         principal=Principal.SVC_EVALUATION,
         handlers=handlers(policy, today),
+        before_batch=before_batch,
         routers=(cup_router(today),),
         background=(
             expiry_job(

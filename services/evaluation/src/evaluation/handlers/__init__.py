@@ -21,8 +21,9 @@ from ..domain.policy import Policy
 from . import enrolment_facts, intake
 from .context import Context, typed
 from .held import hold_unless_known
+from .prefetch import before_batch
 
-__all__ = ["handlers"]
+__all__ = ["before_batch", "handlers"]
 
 
 def handlers(policy: Policy, today: Clock) -> dict[str, Handler]:

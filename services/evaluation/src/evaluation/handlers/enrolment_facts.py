@@ -14,7 +14,7 @@ from convenio_contracts.enrolment import (
 
 from .. import cup_record
 from ..adapters.repository import EvaluationRepository
-from ..adapters.tables import ComponentResultRow, KnownEnrolment, KnownOfficer
+from ..adapters.tables import ComponentResultRow
 from ..domain.cup import Component
 from .context import Context
 from .held import release_held
@@ -23,32 +23,21 @@ FORMACION_INICIAL = {TrainingType.FORMACION_INICIAL, TrainingType.FORMACION_INIC
 
 
 def officer_registered(ctx: Context, uow: UnitOfWork, fact: OfficerRegistered) -> None:
-    known = uow.session.get(KnownOfficer, fact.officer_id) or KnownOfficer(
-        officer_id=fact.officer_id, level=fact.level, municipality=fact.municipality
-    )
-    known.level, known.municipality = fact.level, fact.municipality
-    uow.session.add(known)
-    uow.session.flush()
+    repo = EvaluationRepository(uow.session)
+    repo.know_officer(fact.officer_id, fact.level, fact.municipality)
     release_held(ctx, uow, fact.officer_id)
 
 
 def officer_assignment_changed(
     ctx: Context, uow: UnitOfWork, fact: OfficerAssignmentChanged
 ) -> None:
-    uow.session.merge(
-        KnownOfficer(
-            officer_id=fact.officer_id,
-            level=fact.level,
-            municipality=fact.municipality,
-            status=fact.status,
-        )
-    )
-    uow.session.flush()
+    repo = EvaluationRepository(uow.session)
+    repo.know_officer(fact.officer_id, fact.level, fact.municipality, fact.status)
     release_held(ctx, uow, fact.officer_id)  # it names the officer as surely as a registration
 
 
 def enrolment_created(ctx: Context, uow: UnitOfWork, fact: EnrolmentCreated) -> None:
-    uow.session.merge(KnownEnrolment(**fact.model_dump(exclude={"requested_by"})))
+    EvaluationRepository(uow.session).know_enrolment(**fact.model_dump(exclude={"requested_by"}))
 
 
 def enrolment_completed(ctx: Context, uow: UnitOfWork, fact: EnrolmentCompleted) -> None:

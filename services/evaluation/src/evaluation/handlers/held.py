@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from convenio_chassis.consumer import Handler, UnitOfWork
+from convenio_chassis.consumer import Handler, UnitOfWork, batch_memo
 from convenio_chassis.db import is_transient
 from convenio_contracts import CloudEvent
 from convenio_contracts.base import event_class
@@ -55,6 +55,7 @@ def release_held(ctx: Context, uow: UnitOfWork, officer_id: str) -> None:
             with uow.session.begin_nested():
                 OFFICER_SCOPED[event.type](ctx, held_uow, event.data)
         except Exception as exc:
+            batch_memo(uow.session).clear()  # it may hold rows the savepoint took back
             if is_transient(exc):
                 raise
             log.exception("held %s %s could not be applied", event.type, event.id)
