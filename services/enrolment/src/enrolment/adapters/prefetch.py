@@ -14,7 +14,7 @@ from convenio_chassis.consumer import batch_memo
 
 from ..domain.enrolments import EnrolmentStatus
 from . import memo as keys
-from .repository import _session, current_key
+from .repository import current_key, planned_session_of
 from .tables import AttendanceRow, EnrolmentRow, OfferingRow, OfferingSessionRow, OfficerRow
 
 T = TypeVar("T")
@@ -72,7 +72,7 @@ def _sessions(session: Session, memo: dict[object, object], wanted: set[tuple[st
             tuple_(col(table.offering_id), col(table.session_id)).in_(chunk)
         )
         for row in session.exec(query):
-            memo[keys.planned_session(row.offering_id, row.session_id)] = _session(row)
+            memo[keys.planned_session(row.offering_id, row.session_id)] = planned_session_of(row)
     for offering_id, session_id in pairs:
         memo.setdefault(keys.planned_session(offering_id, session_id), None)
 

@@ -112,7 +112,7 @@ class EnrolmentRepository:
         self.memo[keys.offering(row.offering_id)] = row
         self.memo[keys.seats(row.offering_id)] = 0
         for s in sessions:
-            self.memo[keys.planned_session(s.offering_id, s.session_id)] = _session(s)
+            self.memo[keys.planned_session(s.offering_id, s.session_id)] = planned_session_of(s)
 
     def sessions(self, offering_id: str) -> list[PlannedSession]:
         query = (
@@ -120,14 +120,14 @@ class EnrolmentRepository:
             .where(OfferingSessionRow.offering_id == offering_id)
             .order_by(col(OfferingSessionRow.date), col(OfferingSessionRow.session_id))
         )
-        return [_session(row) for row in self.session.exec(query)]
+        return [planned_session_of(row) for row in self.session.exec(query)]
 
     def planned_session(self, offering_id: str, session_id: str) -> PlannedSession | None:
         found = self.memo.get(keys.planned_session(offering_id, session_id), _MISS)
         if found is not _MISS:
             return found  # type: ignore[no-any-return]
         row = self.session.get(OfferingSessionRow, (offering_id, session_id))
-        return None if row is None else _session(row)
+        return None if row is None else planned_session_of(row)
 
     # enrolments
 
@@ -302,7 +302,7 @@ def _offering(row: OfferingRow) -> Offering:
     )
 
 
-def _session(row: OfferingSessionRow) -> PlannedSession:
+def planned_session_of(row: OfferingSessionRow) -> PlannedSession:
     return PlannedSession(
         row.session_id, SessionType(row.session_type), row.date, row.planned_minutes
     )
