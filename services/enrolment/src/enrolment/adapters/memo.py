@@ -26,6 +26,11 @@ def officer(cuip: str) -> tuple[str, str]:
     return ("officer", cuip)
 
 
+def officer_as_domain(cuip: str) -> tuple[str, str]:
+    """→ the domain's ``Officer`` of the row above; dropped when the row changes."""
+    return ("officer as domain", cuip)
+
+
 def new_officer(officer_id: str) -> tuple[str, str]:
     """→ True: registered in this transaction, so no enrolment but those in the memo."""
     return ("new officer", officer_id)
@@ -34,6 +39,11 @@ def new_officer(officer_id: str) -> tuple[str, str]:
 def offering(offering_id: str) -> tuple[str, str]:
     """→ ``OfferingRow`` (locked by the prefetch, or inserted by this transaction) or None."""
     return ("offering", offering_id)
+
+
+def offering_as_domain(offering_id: str) -> tuple[str, str]:
+    """→ the domain's ``Offering`` of the row above; dropped when the row changes."""
+    return ("offering as domain", offering_id)
 
 
 def planned_session(offering_id: str, session_id: str) -> tuple[str, str, str]:

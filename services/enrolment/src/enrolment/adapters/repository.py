@@ -57,17 +57,26 @@ class EnrolmentRepository:
         return self.session.exec(select(OfficerRow).where(OfficerRow.cuip == cuip)).first()
 
     def officer_by_cuip(self, cuip: str) -> Officer | None:
+        # Mapping a row costs more than the lookup: an officer's many marks share one mapping.
+        officer: Officer | None = self.memo.get(keys.officer_as_domain(cuip))
+        if officer is not None:
+            return officer
         row = self.officer_row(cuip)
-        return None if row is None else _officer(row)
+        if row is None:
+            return None
+        officer = self.memo[keys.officer_as_domain(cuip)] = _officer(row)
+        return officer
 
     def add_officer(self, officer: Officer) -> None:
         fields = {f: getattr(officer.data, f) for f in _IDENTITY_FIELDS}
         row = OfficerRow(officer_id=officer.officer_id, **fields, **_assigned(officer))
         self.session.add(row)
         self.memo[keys.officer(row.cuip)] = row
+        self.memo[keys.officer_as_domain(row.cuip)] = officer
         self.memo[keys.new_officer(row.officer_id)] = True
 
     def save_assignment(self, row: OfficerRow, assignment: Assignment) -> None:
+        self.memo.pop(keys.officer_as_domain(row.cuip), None)
         row.status = assignment.status
         row.assigned_rank = assignment.rank
         row.assigned_corporation = assignment.corporation
@@ -103,16 +112,28 @@ class EnrolmentRepository:
         return self.session.exec(query).first()
 
     def offering(self, offering_id: str) -> Offering | None:
+        offering: Offering | None = self.memo.get(keys.offering_as_domain(offering_id))
+        if offering is not None:
+            return offering
         row = self.offering_row(offering_id, for_update=True)
-        return None if row is None else _offering(row)
+        if row is None:
+            return None
+        offering = self.memo[keys.offering_as_domain(offering_id)] = _offering(row)
+        return offering
 
     def add_offering(self, row: OfferingRow, sessions: list[OfferingSessionRow]) -> None:
         self.session.add(row)
         self.session.add_all(sessions)
         self.memo[keys.offering(row.offering_id)] = row
+        self.memo.pop(keys.offering_as_domain(row.offering_id), None)
         self.memo[keys.seats(row.offering_id)] = 0
         for s in sessions:
             self.memo[keys.planned_session(s.offering_id, s.session_id)] = planned_session_of(s)
+
+    def close_offering(self, row: OfferingRow, closed_on: dt.date) -> None:
+        row.closed_on = closed_on
+        self.session.add(row)
+        self.memo.pop(keys.offering_as_domain(row.offering_id), None)
 
     def sessions(self, offering_id: str) -> list[PlannedSession]:
         query = (
