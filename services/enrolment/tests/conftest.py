@@ -30,7 +30,7 @@ from convenio_contracts.enrolment import (
     WithdrawEnrolment,
 )
 from enrolment.adapters.tables import TABLES
-from enrolment.handlers import handlers
+from enrolment.handlers import handlers, prefetch_batch, write_pending_attendance
 
 DAY = dt.date(2026, 3, 2)
 
@@ -174,7 +174,10 @@ def cmd() -> type[Commands]:
 class Pipeline:
     """Runs intake through ``BatchProcessor`` and hands back what reached the outbox."""
 
-    def __init__(self, sessions: SessionFactory, completion_threshold: float) -> None:
+    def __init__(
+        self, sessions: SessionFactory, completion_threshold: float, prefetch: bool = True
+    ) -> None:
+        """``prefetch=False``: no batch memo, every lookup a query (the reference)."""
         self.sessions = sessions
         self.processor = BatchProcessor(
             "enrolment",
@@ -182,6 +185,8 @@ class Pipeline:
             handlers(completion_threshold),
             sessions,
             DeadLetterBreaker(100, 1.0, 100),
+            after_batch=write_pending_attendance if prefetch else None,
+            before_batch=prefetch_batch if prefetch else None,
         )
 
     def __call__(self, *events: Event | Record) -> list[OutboxRecord]:
@@ -203,8 +208,8 @@ def database(database_url: str) -> Iterator[tuple[str, SessionFactory]]:
 
 @pytest.fixture
 def pipeline(database) -> Callable[..., Pipeline]:
-    def make(completion_threshold: float = 0.8) -> Pipeline:
-        return Pipeline(database[1], completion_threshold)
+    def make(completion_threshold: float = 0.8, prefetch: bool = True) -> Pipeline:
+        return Pipeline(database[1], completion_threshold, prefetch)
 
     return make
 

@@ -8,7 +8,7 @@ from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
 from .entrypoints.http import internal, router
-from .handlers import handlers
+from .handlers import handlers, prefetch_batch, write_pending_attendance
 from .settings import EnrolmentSettings
 
 
@@ -18,6 +18,9 @@ def definition(settings: EnrolmentSettings) -> ServiceDefinition:
         principal=Principal.SVC_ENROLMENT,
         handlers=handlers(settings.completion_threshold),
         routers=(router, internal),
+        # Together: the prefetch lets handlers buffer attendance, the after-batch writes it.
+        before_batch=prefetch_batch,
+        after_batch=write_pending_attendance,
         description="UMS's system of record for who is trained in what.",
     )
 

@@ -16,14 +16,16 @@ from convenio_contracts.enrolment import (
     WithdrawEnrolment,
 )
 
+from ..adapters.repository import write_pending_attendance
 from ..domain.completion import threshold
 from .attendance import record_attendance, void_attendance
+from .batch import prefetch_batch
 from .catalogue import publish_course, schedule_offering
 from .completion import close_offering
 from .enrolments import request_enrolment, withdraw_enrolment
 from .officers import change_assignment, register_officer
 
-__all__ = ["handlers"]
+__all__ = ["handlers", "prefetch_batch", "write_pending_attendance"]
 
 
 def handlers(completion_threshold: float) -> dict[str, Handler]:

@@ -12,8 +12,8 @@ from convenio_contracts.enrolment import (
     VoidAttendance,
 )
 
+from ..adapters.memo import PendingAttendance
 from ..adapters.repository import EnrolmentRepository, current_key
-from ..adapters.tables import AttendanceRow
 from ..domain.attendance import (
     AttendanceStatus,
     Mark,
@@ -64,13 +64,13 @@ def record_attendance(uow: UnitOfWork, cmd: RecordAttendance) -> None:
             minutes=mark.minutes,
         ),
     )
-    uow.session.add(
-        AttendanceRow(
+    repo.add_attendance(
+        PendingAttendance(
             attendance_id=attendance_id,
             enrolment_id=enrolment.enrolment_id,
             offering_id=enrolment.offering_id,
             session_id=session.session_id,
-            status=mark.status,
+            status=mark.status.value,
             minutes=mark.minutes,
             fact_event_id=fact_event_id,
             current_key=current_key(enrolment.enrolment_id, session.session_id),
@@ -82,12 +82,10 @@ def record_attendance(uow: UnitOfWork, cmd: RecordAttendance) -> None:
 def void_attendance(uow: UnitOfWork, cmd: VoidAttendance) -> None:
     repo = EnrolmentRepository(uow.session)
     target = _target(repo, cmd)
-    voided = check_void(repo.current_attendance(target.enrolment, cmd.session_id))
-    row = uow.session.get(AttendanceRow, voided.attendance_id)
+    check_void(repo.current_attendance(target.enrolment, cmd.session_id))
+    row = repo.current_attendance_row(target.enrolment.enrolment_id, cmd.session_id)
     assert row is not None
-    row.current_key = None
-    row.void_reason = cmd.reason
-    row.voided_event_id = uow.emit(
+    voided_event_id = uow.emit(
         RecordVoided(
             officer_id=target.enrolment.officer_id,
             voided_event_id=row.fact_event_id,
@@ -96,4 +94,4 @@ def void_attendance(uow: UnitOfWork, cmd: VoidAttendance) -> None:
             reason=cmd.reason,
         ),
     )
-    uow.session.add(row)
+    repo.void_attendance(row, cmd.reason, voided_event_id)

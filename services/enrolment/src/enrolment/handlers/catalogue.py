@@ -71,7 +71,7 @@ def schedule_offering(uow: UnitOfWork, cmd: ScheduleOffering) -> None:
         for s in cmd.sessions
     ]
     check_schedule(cmd.starts_on, cmd.ends_on, sessions)
-    uow.session.add(
+    repo.add_offering(
         OfferingRow(
             offering_id=cmd.offering_id,
             course_id=cmd.course_id,
@@ -81,16 +81,16 @@ def schedule_offering(uow: UnitOfWork, cmd: ScheduleOffering) -> None:
             starts_on=cmd.starts_on,
             ends_on=cmd.ends_on,
             definition=definition,
-        )
-    )
-    uow.session.add_all(
-        OfferingSessionRow(
-            offering_id=cmd.offering_id,
-            session_id=s.session_id,
-            session_type=s.session_type,
-            date=s.date,
-            planned_minutes=s.planned_minutes,
-        )
-        for s in sessions
+        ),
+        [
+            OfferingSessionRow(
+                offering_id=cmd.offering_id,
+                session_id=s.session_id,
+                session_type=s.session_type,
+                date=s.date,
+                planned_minutes=s.planned_minutes,
+            )
+            for s in sessions
+        ],
     )
     uow.emit(OfferingScheduled(**cmd.model_dump()))

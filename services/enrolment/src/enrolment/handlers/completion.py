@@ -42,8 +42,7 @@ def close_offering(required: Fraction) -> Handler:
             completed += decision.completed
         closed = repo.offering_row(offering.offering_id)
         assert closed is not None
-        closed.closed_on = cmd.closed_on
-        uow.session.add(closed)
+        repo.close_offering(closed, cmd.closed_on)
         uow.emit(
             OfferingClosed(
                 offering_id=offering.offering_id,

@@ -12,7 +12,7 @@ from convenio_contracts.enrolment import (
 
 from ..adapters.repository import EnrolmentRepository
 from ..adapters.tables import EnrolmentRow
-from ..domain.enrolments import EnrolmentStatus, check_enrolment, check_withdrawal
+from ..domain.enrolments import check_enrolment, check_withdrawal
 from .intake import command, local_date, new_id
 
 
@@ -29,7 +29,7 @@ def request_enrolment(uow: UnitOfWork, cmd: RequestEnrolment) -> None:
     )
     enrolled_on = local_date(uow)
     enrolment_id = new_id("enr")
-    uow.session.add(
+    repo.add_enrolment(
         EnrolmentRow(
             enrolment_id=enrolment_id,
             officer_id=officer.officer_id,
@@ -57,12 +57,9 @@ def withdraw_enrolment(uow: UnitOfWork, cmd: WithdrawEnrolment) -> None:
     enrolment = check_withdrawal(
         officer, repo.offering(cmd.offering_id), repo.enrolment(officer, cmd.offering_id)
     )
-    row = uow.session.get(EnrolmentRow, enrolment.enrolment_id)
+    row = repo.enrolment_row(enrolment.officer_id, enrolment.offering_id)
     assert row is not None
-    row.status = EnrolmentStatus.WITHDRAWN
-    row.withdrawn_on = local_date(uow)
-    row.outcome_reason = cmd.reason
-    uow.session.add(row)
+    repo.withdraw(row, cmd.reason, on=local_date(uow))
     uow.emit(
         EnrolmentWithdrawn(
             enrolment_id=row.enrolment_id,
