@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,10 +98,21 @@ def write_buffered(session: Session) -> None:
         session.execute(insert(OutboxRecord), rows)
 
 
-def pending(session: Session, limit: int) -> list[PendingRow]:
+def pending(session: Session, limit: int, skip: Collection[int] = frozenset()) -> list[PendingRow]:
+    """The oldest ``limit`` rows, leaving out ``skip`` (published, not yet deleted): their ids
+    are read first, so skipped rows cost an integer each, not a row."""
     table = OutboxRecord.__table__  # type: ignore[attr-defined]
     columns = [table.c[name] for name in PendingRow.__dataclass_fields__]
-    query = sa_select(*columns).order_by(table.c.id).limit(limit)
+    if skip:
+        oldest = session.execute(
+            sa_select(table.c.id).order_by(table.c.id).limit(limit + len(skip))
+        )
+        ids = [i for (i,) in oldest if i not in skip][:limit]
+        if not ids:
+            return []
+        query = sa_select(*columns).where(table.c.id.in_(ids)).order_by(table.c.id)
+    else:
+        query = sa_select(*columns).order_by(table.c.id).limit(limit)
     return [PendingRow(*row) for row in session.execute(query)]
 
 

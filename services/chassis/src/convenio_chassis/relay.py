@@ -208,10 +208,10 @@ class OutboxRelay:
         many rows wait in all (counted only when the batch is full)."""
         size = self._settings.batch_size
         with self._read_sessions() as session:
-            rows = [r for r in outbox.pending(session, size + len(skip)) if r.id not in skip]
+            rows = outbox.pending(session, size, skip)
             if len(rows) < size:
                 return rows, len(rows)
-            return rows[:size], outbox.backlog(session)[0] - len(skip)
+            return rows, outbox.backlog(session)[0] - len(skip)
 
     def _delete(self, ids: list[int]) -> None:
         with self._sessions() as session, session.begin():
