@@ -147,7 +147,7 @@ def take(session: Session) -> FactBuffer:
     return buffer
 
 
-def _insert(session: Session, table: type[SQLModel]) -> Any:
+def dialect_insert(session: Session, table: type[SQLModel]) -> Any:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table.__table__)  # type: ignore[attr-defined]
 
@@ -167,7 +167,7 @@ def _same_shape(table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
 def insert_new(session: Session, table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         _same_shape(table, rows)
-        stmt = _insert(session, table).on_conflict_do_nothing(index_elements=_pk(table))
+        stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=_pk(table))
         session.execute(stmt, list(rows))
 
 
@@ -175,7 +175,7 @@ def upsert(session: Session, table: type[SQLModel], rows: Sequence[dict[str, Any
     if not rows:
         return
     _same_shape(table, rows)
-    stmt = _insert(session, table)
+    stmt = dialect_insert(session, table)
     columns = [c for c in rows[0] if c not in _pk(table)]
     if columns:
         stmt = stmt.on_conflict_do_update(
