@@ -16,11 +16,13 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
 from prometheus_client import Counter, Gauge
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlmodel import Session
 
@@ -50,7 +52,8 @@ class TimedRefresh:
         """One refresh at a time in this process; the refresh row serialises processes."""
         self._last_start: float | None = None
         self.current_as_of: float | None = None
-        self.refreshes = 0
+        self.refreshes = {"batch": 0, "background": 0}
+        """Completed refreshes, by who ran them."""
 
     def due(self) -> bool:
         last = self._last_start
@@ -87,7 +90,7 @@ class TimedRefresh:
             with sessions() as session, session.begin():
                 projection.refresh_marked(session, source, self.settings, started=started)
             self._advance(started)
-            self.refreshes += 1
+            self.refreshes["background"] += 1
         finally:
             self._running.release()
         return True
@@ -95,7 +98,7 @@ class TimedRefresh:
     def _ended(self, started: float | None) -> None:
         if started is not None:
             self._advance(started)
-            self.refreshes += 1
+            self.refreshes["batch"] += 1
         self._running.release()
 
     def _advance(self, moment: float) -> None:
@@ -120,6 +123,7 @@ class TimedRefresh:
                 "REPORTING_FEED_REFRESH_INTERVAL_S: at most one feed refresh per interval",
                 registry=registry,
             ).set(self.interval_s)
+            registry.register(_RefreshCount(self))
             failures = Counter(
                 "convenio_feed_refresh_failures",
                 "Background feed refreshes that failed (the next tick tries again)",
@@ -149,6 +153,21 @@ class TimedRefresh:
         last = self._last_start
         wait = 0.0 if last is None else self.interval_s - (self._monotonic() - last)
         return min(CHECK_EVERY_S, max(wait, 0.01))
+
+
+class _RefreshCount(Collector):
+    def __init__(self, refresher: TimedRefresh) -> None:
+        self._refresher = refresher
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "convenio_feed_refreshes",
+            "Feed refreshes completed, by who ran them (a due batch or the background job)",
+            labels=["by"],
+        )
+        for by, n in sorted(self._refresher.refreshes.items()):
+            family.add_metric([by], n)
+        yield family
 
 
 def _on_end(session: Session, then: Callable[[bool], Any]) -> None:

@@ -65,8 +65,9 @@ def figures(family: str, table: Mapping[CellId, Tally], k: int) -> list[Figure]:
         sums = constraints(table.keys(), spec.periods, spec.partition_dims)
         withheld = suppress({c: t.officers for c, t in table.items()}, sums, k)
     out: list[Figure] = []
+    cells = sorted(table)
     for indicator in indicators_of(family):
-        for cell in sorted(table):
+        for cell in cells:
             if not indicator.publishes(cell.dimension, cell.geography == STATE):
                 continue
             figure = _figure(indicator, cell, table[cell], cell in withheld)

@@ -17,6 +17,19 @@ from ..adapters.tables import PublishedCell
 from ..domain.feed import Figure, as_datetime
 from ..domain.periods import parse_period
 
+COMPARED = (
+    "cell_key",
+    "revision",
+    "withdrawn",
+    "methodology_version",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
+    "as_of",
+)
+"""What the diff reads of a published cell: its key, revision, state and content."""
+
 
 def _content(row: Any) -> tuple[object, ...]:
     return (
@@ -38,10 +51,8 @@ def publish_changes(
     publish: bool,
 ) -> tuple[int, int]:
     t = PublishedCell.__table__  # type: ignore[attr-defined]
-    existing = {
-        r.cell_key: r
-        for r in session.execute(select(t).where(t.c.family == family, t.c.year == str(year)))
-    }
+    query = select(*(t.c[c] for c in COMPARED)).where(t.c.family == family, t.c.year == str(year))
+    existing = {r.cell_key: r for r in session.execute(query).all()}
     rows: list[dict[str, Any]] = []
     for figure in new:
         key = figure.key
