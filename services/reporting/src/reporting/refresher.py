@@ -148,11 +148,12 @@ class TimedRefresh:
         return run
 
     def _pause(self) -> float:
-        if self.interval_s <= 0:
-            return CHECK_EVERY_S
+        """Until the next check: sooner only if a refresh falls due before it."""
         last = self._last_start
-        wait = 0.0 if last is None else self.interval_s - (self._monotonic() - last)
-        return min(CHECK_EVERY_S, max(wait, 0.01))
+        if last is None:
+            return CHECK_EVERY_S
+        wait = self.interval_s - (self._monotonic() - last)
+        return min(CHECK_EVERY_S, wait) if wait > 0 else CHECK_EVERY_S
 
 
 class _RefreshCount(Collector):
