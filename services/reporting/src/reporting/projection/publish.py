@@ -59,7 +59,8 @@ def publish_changes(
         old = existing.pop(key, None)
         if old is not None and not old.withdrawn and _content(old) == figure.content():
             continue
-        rows.append(_row(figure, family, year, (old.revision + 1) if old is not None else 1))
+        revision = (old.revision + 1) if old is not None else 1
+        rows.append(_row(key, figure, family, year, revision))
     facts.upsert(session, PublishedCell, rows)
     gone = [r.cell_key for r in existing.values() if not r.withdrawn]
     for part in facts.chunks(gone):
@@ -74,10 +75,10 @@ def publish_changes(
     return len(rows), len(gone)
 
 
-def _row(figure: Figure, family: str, year: int, revision: int) -> dict[str, Any]:
+def _row(key: str, figure: Figure, family: str, year: int, revision: int) -> dict[str, Any]:
     cell = figure.cell
     return {
-        "cell_key": figure.key,
+        "cell_key": key,
         "indicator": figure.indicator,
         "family": family,
         "year": str(year),
