@@ -146,7 +146,10 @@ async def latency(
     timeout_s: float,
 ) -> Latency:
     sent_at: dict[int, float] = {}
-    tracker = Tracker(system.bootstrap, run, system.fact_topics, system.downstream)
+    feed_gauges = getattr(system, "feed_gauges", None)  # the baseline has no timed feed
+    tracker = Tracker(
+        system.bootstrap, run, system.fact_topics, system.downstream, feed_gauges=feed_gauges
+    )
     async with tracker, LagProbe(system.bootstrap, system.groups) as probe:
         producer = agency_producer(system.bootstrap)
         await producer.start()

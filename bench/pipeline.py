@@ -51,6 +51,11 @@ class Pipeline:
     def downstream(self) -> list[str]:
         return ["reporting", "evaluation"]
 
+    @property
+    def feed_gauges(self) -> dict[str, str]:
+        """Groups whose effect shows only after a timed refresh: where its gauge is read."""
+        return {"reporting": f"{self.services['reporting'].url}/metrics"}
+
     def topic_of(self, record: IntakeRecord) -> str:
         return record.topic
 

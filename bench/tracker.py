@@ -6,12 +6,21 @@ the database transaction that applied the fact (and, for reporting, updated the 
 cells) has committed, so the fact is visible downstream once that service's committed offset
 on the fact's partition has passed it. The tracker polls the committed offsets every
 ``poll_s`` and timestamps each fact as it is passed.
+
+Reporting refreshes its feed on a timer (ADR 0051): its committed offset says the fact is
+stored, not yet that the feed shows it. For such a group (``feed_gauges``: group -> its
+``/metrics`` URL) the tracker also polls ``convenio_feed_current_as_of_seconds`` (every fact
+committed before that moment is in the feed) and stamps a fact visible at the first poll where
+it is at least the time the fact's offset was seen passed: a conservative stamp, since the
+fact was committed somewhat before the tracker saw its offset pass.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,8 +55,12 @@ class Tracker:
         fact_topics: Sequence[TopicSpec],
         groups: Sequence[str],
         poll_s: float = 0.02,
+        feed_gauges: Mapping[str, str] | None = None,
     ) -> None:
         self.run, self.groups, self.poll_s = run, tuple(groups), poll_s
+        self.feed_gauges = dict(feed_gauges or {})
+        self._stored: dict[str, deque[tuple[float, int]]] = {g: deque() for g in self.groups}
+        """Per timed-feed group: (when its offset was seen passed, seq), oldest first."""
         self.partitions = partitions(fact_topics)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None
@@ -100,12 +113,49 @@ class Tracker:
         for group in self.groups:
             offsets = await self.admin.list_consumer_group_offsets(group)
             now = time.time()
+            timed = group in self.feed_gauges
             visible = self.seen.visible[group]
             for tp, waiting in self._pending[group].items():
                 meta = offsets.get(tp)
                 committed = meta.offset if meta is not None else -1
                 while waiting and waiting[0][0] < committed:
-                    visible[waiting.popleft()[1]] = now
+                    seq = waiting.popleft()[1]
+                    if timed:
+                        self._stored[group].append((now, seq))
+                    else:
+                        visible[seq] = now
+            if timed and self._stored[group]:
+                await self._poll_feed(group)
+
+    async def _poll_feed(self, group: str) -> None:
+        """Stamp the stored facts the feed now shows (``current_as_of`` >= when stored)."""
+        current_as_of = await asyncio.to_thread(feed_current_as_of, self.feed_gauges[group])
+        now = time.time()
+        stored, visible = self._stored[group], self.seen.visible[group]
+        # Appended in the order seen, so the times are non-decreasing: stop at the first later.
+        while stored and stored[0][0] <= current_as_of:
+            visible[stored.popleft()[1]] = now
+
+
+GAUGE = "convenio_feed_current_as_of_seconds"
+
+
+def feed_current_as_of(metrics_url: str) -> float:
+    """The gauge from a Prometheus text page; -inf when absent or unreadable (not yet known)."""
+    try:
+        with urllib.request.urlopen(metrics_url, timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return -math.inf
+    return current_as_of_in(text)
+
+
+def current_as_of_in(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith((GAUGE + " ", GAUGE + "{")):
+            value = float(line.rsplit(" ", 1)[1])
+            return value if not math.isnan(value) else -math.inf
+    return -math.inf
 
 
 def percentile(values: Sequence[float], q: float) -> float:

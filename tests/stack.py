@@ -40,6 +40,8 @@ class Stack:
                     "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                     "DATABASE_URL": f"sqlite:///{workdir}/{name}.db",
                     "LOG_FORMAT": "json",
+                    # tests poll the feed: a short timed refresh (ADR 0051), set explicitly
+                    "REPORTING_FEED_REFRESH_INTERVAL_S": "0.1",
                     **(extra_env or {}),
                     **(service_env or {}).get(name, {}),
                 },

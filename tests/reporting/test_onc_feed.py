@@ -119,6 +119,8 @@ def publish_and_settle(stack: Stack, commands: list[agency.Command], sent: list[
     assert eventually(lambda: metric(stack, "convenio_records_handled_total") >= sent[0]), (
         f"reporting handled {metric(stack, 'convenio_records_handled_total')} of {sent[0]}"
     )
+    handled_by = time.time()  # the feed refreshes on a timer (ADR 0051): wait until it shows them
+    assert eventually(lambda: metric(stack, "convenio_feed_current_as_of_seconds") >= handled_by)
     assert eventually(lambda: metric(stack, "convenio_outbox_backlog") == 0)
 
 

@@ -140,3 +140,18 @@ def test_the_api_is_documented_and_never_serves_an_identity(api) -> None:
         body = api.get(path).text
         assert "off_" not in body
         assert "officer_id" not in body
+
+
+def test_indicators_say_when_the_feed_was_last_up_to_date(api, suppressed_feed) -> None:
+    from reporting.adapters import marks
+
+    before = dt.datetime.now(dt.UTC)
+    current = api.get("/indicators").headers["X-Feed-Current-As-Of"]
+    assert dt.datetime.fromisoformat(current) >= before, "nothing waits: current now"
+
+    with suppressed_feed.session() as session, session.begin():
+        refreshed = marks.refreshed_at(session)
+        marks.add(session, {("enrolment", 2026): {}})
+    assert refreshed is not None
+    waiting = api.get("/indicators", params={"format": "csv"}).headers["X-Feed-Current-As-Of"]
+    assert dt.datetime.fromisoformat(waiting).timestamp() == pytest.approx(refreshed, abs=1e-6)

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqlmodel import Session
 
 from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
-from . import projection
 from .entrypoints.http import router
 from .handlers import HANDLERS
+from .refresher import TimedRefresh
 from .settings import ReportingSettings
 
 
 def definition(settings: ReportingSettings) -> ServiceDefinition:
-    parameters = settings.projection()
-
-    def refresh_feed(session: Session, source: str) -> None:
-        projection.refresh(session, source, parameters)
-
+    refresher = TimedRefresh(settings.projection(), settings.reporting_feed_refresh_interval_s)
     return ServiceDefinition(
         name="reporting",
         principal=Principal.SVC_REPORTING,
         handlers=HANDLERS,
         routers=(router,),
-        after_batch=refresh_feed,
+        after_batch=refresher.after_batch,
+        background=(refresher.job(),),
         description=(
             "ONC's feed: aggregated indicators of police training with small-cell suppression, "
             "and findings (areas of opportunity). No identity is ever stored or served."

@@ -31,6 +31,12 @@ class ReportingSettings(ServiceSettings):
         30, ge=0, description="rules judge a quarter this many days after its end"
     )
     finding_rules: Literal["on", "off"] = Field("on", description="automatic findings")
+    reporting_feed_refresh_interval_s: float = Field(
+        1.0,
+        ge=0,
+        description="at most one feed refresh (recompute and publish the changed tables) per "
+        "this many seconds; 0 refreshes in every batch (ADR 0051)",
+    )
 
     def projection(self) -> ProjectionSettings:
         return ProjectionSettings(

@@ -11,6 +11,7 @@ replaced by their latest version.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+
+from convenio_chassis.tracing import current_trace_headers
 
 from .tables import (
     AttendanceFact,
@@ -101,29 +104,37 @@ class FactBuffer:
 
     @classmethod
     def of(cls, session: Session) -> FactBuffer:
-        buffer: FactBuffer = session.info.setdefault(BUFFER_KEY, cls())
+        buffer: FactBuffer | None = session.info.get(BUFFER_KEY)
+        if buffer is None:  # not setdefault: building a spare buffer per fact was a hot spot
+            buffer = session.info[BUFFER_KEY] = cls()
         return buffer
 
-    def fact(self, table: type[SQLModel], row: dict[str, Any], trace: dict[str, str]) -> None:
+    def fact(self, table: type[SQLModel], row: dict[str, Any]) -> None:
         """An immutable fact: the first of the same key wins, as in the database."""
         self.facts[table].setdefault(_key(table, row), row)
-        self.traces.setdefault(table, trace)
+        self._trace(table)
 
-    def dimension(self, table: type[SQLModel], row: dict[str, Any], trace: dict[str, str]) -> None:
+    def dimension(self, table: type[SQLModel], row: dict[str, Any]) -> None:
         """A whole new version of a dimension row: the latest wins."""
         key = _key(table, row)
         self.partial[table].pop(key, None)
         self.dimensions[table][key] = row
-        self.traces.setdefault(table, trace)
+        self._trace(table)
 
-    def amend(self, table: type[SQLModel], row: dict[str, Any], trace: dict[str, str]) -> None:
+    def amend(self, table: type[SQLModel], row: dict[str, Any]) -> None:
         """Some columns of an existing dimension row (nothing happens if there is none)."""
         key = _key(table, row)
         if key in self.dimensions[table]:
             self.dimensions[table][key].update(row)
         else:
             self.partial[table].setdefault(key, {}).update(row)
-        self.traces.setdefault(table, trace)
+        self._trace(table)
+
+    def _trace(self, table: type[SQLModel]) -> None:
+        """The trace context of the first event per table (the refresh span continues it),
+        taken from the handler's current span only then: injecting it per fact was costly."""
+        if table not in self.traces:
+            self.traces[table] = current_trace_headers()
 
     def void(self, event_type: str, event_id: str, as_of: int) -> None:
         table = VOIDABLE.get(event_type)
@@ -139,7 +150,7 @@ class FactBuffer:
 
 
 def _key(table: type[SQLModel], row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[c.name] for c in table.__table__.primary_key)  # type: ignore[attr-defined]
+    return tuple(row[c] for c in _pk(table))
 
 
 def take(session: Session) -> FactBuffer:
@@ -147,13 +158,14 @@ def take(session: Session) -> FactBuffer:
     return buffer
 
 
-def _insert(session: Session, table: type[SQLModel]) -> Any:
+def dialect_insert(session: Session, table: type[SQLModel]) -> Any:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table.__table__)  # type: ignore[attr-defined]
 
 
-def _pk(table: type[SQLModel]) -> list[str]:
-    return [c.name for c in table.__table__.primary_key]  # type: ignore[attr-defined]
+@functools.cache
+def _pk(table: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(c.name for c in table.__table__.primary_key)  # type: ignore[attr-defined]
 
 
 def _same_shape(table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
@@ -167,7 +179,7 @@ def _same_shape(table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
 def insert_new(session: Session, table: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         _same_shape(table, rows)
-        stmt = _insert(session, table).on_conflict_do_nothing(index_elements=_pk(table))
+        stmt = dialect_insert(session, table).on_conflict_do_nothing(index_elements=_pk(table))
         session.execute(stmt, list(rows))
 
 
@@ -175,7 +187,7 @@ def upsert(session: Session, table: type[SQLModel], rows: Sequence[dict[str, Any
     if not rows:
         return
     _same_shape(table, rows)
-    stmt = _insert(session, table)
+    stmt = dialect_insert(session, table)
     columns = [c for c in rows[0] if c not in _pk(table)]
     if columns:
         stmt = stmt.on_conflict_do_update(

@@ -209,7 +209,7 @@ def _grains(
     )
     names = list(measures)
     out = []
-    for row in session.execute(query):
+    for row in session.execute(query).all():
         n = len(keys)
         tally = Tally(
             int(row[n]),

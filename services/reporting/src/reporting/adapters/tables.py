@@ -272,6 +272,20 @@ class ProjectionState(SQLModel, table=True):
     value: str = Field(max_length=40)
 
 
+class FeedMark(SQLModel, table=True):
+    """A (family, year) table whose facts changed since the feed last showed them, written in
+    the batch's own transaction so a crash loses no refresh. The timed refresh recomputes the
+    marked tables and deletes the marks it read (``token`` tells a mark re-set meanwhile)."""
+
+    __tablename__ = "feed_mark"
+
+    family: str = Field(primary_key=True, max_length=20)
+    year: int = Field(primary_key=True)
+    token: str = Field(max_length=32)
+    trace: str = Field(default="{}", max_length=2000)
+    """The trace context of one event that set the mark: the refresh span continues it."""
+
+
 FACT_TABLES = (
     OfficerDim,
     CourseDim,
@@ -288,4 +302,11 @@ FACT_TABLES = (
     ExpiryAlertFact,
     FeedbackFact,
 )
-TABLES = (*FACT_TABLES, FindingRow, FindingChange, PublishedCell, ProjectionState)
+TABLES = (
+    *FACT_TABLES,
+    FindingRow,
+    FindingChange,
+    PublishedCell,
+    ProjectionState,
+    FeedMark,
+)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .catalogue import FAMILIES, Indicator, Kind, indicators_of
 from .cells import STATE, CellId, Tally, cell_key, with_parent_as_of
@@ -20,9 +20,8 @@ CONSTANTS = {"all_municipalities": float(MUNICIPALITIES)}
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One published cell of one indicator."""
+class Figure(NamedTuple):
+    """One published cell of one indicator (a tuple: a refresh builds tens of thousands)."""
 
     indicator: str
     cell: CellId
@@ -65,8 +64,9 @@ def figures(family: str, table: Mapping[CellId, Tally], k: int) -> list[Figure]:
         sums = constraints(table.keys(), spec.periods, spec.partition_dims)
         withheld = suppress({c: t.officers for c, t in table.items()}, sums, k)
     out: list[Figure] = []
+    cells = sorted(table)
     for indicator in indicators_of(family):
-        for cell in sorted(table):
+        for cell in cells:
             if not indicator.publishes(cell.dimension, cell.geography == STATE):
                 continue
             figure = _figure(indicator, cell, table[cell], cell in withheld)

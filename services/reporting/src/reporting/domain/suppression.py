@@ -200,8 +200,9 @@ def recoverable(
         if any(c != rhs and v for c, v in row.items()):
             rows.append({c: v for c, v in row.items() if v})
     pivots: dict[int, dict[int, int]] = {}
+    holders: dict[int, set[int]] = defaultdict(set)
     for row in sorted(rows, key=len):  # sparse sums first: far less fill-in
-        _add_row(row, pivots, rhs)
+        _add_row(row, pivots, holders, rhs)
     found: dict[CellId, int] = {}
     for col, row in pivots.items():
         if all(c in (col, rhs) for c in row):
@@ -210,9 +211,12 @@ def recoverable(
     return found
 
 
-def _add_row(row: dict[int, int], pivots: dict[int, dict[int, int]], rhs: int) -> None:
+def _add_row(
+    row: dict[int, int], pivots: dict[int, dict[int, int]], holders: dict[int, set[int]], rhs: int
+) -> None:
     """Reduce ``row`` against the pivot rows; if anything is left, it becomes a pivot row and
-    the others are reduced by it, keeping the set in reduced row echelon form."""
+    the others are reduced by it, keeping the set in reduced row echelon form. ``holders``
+    names, per column, the pivot rows with a non-zero there, so only those are reduced."""
     for col in sorted(c for c in row if c in pivots):
         factor = row.get(col)
         if factor:
@@ -222,17 +226,26 @@ def _add_row(row: dict[int, int], pivots: dict[int, dict[int, int]], rhs: int) -
         return
     inverse = pow(row[lead], PRIME - 2, PRIME)
     row = {c: v * inverse % PRIME for c, v in row.items()}
-    for other in pivots.values():
-        factor = other.get(lead)
-        if factor:
-            _subtract(other, row, factor)
+    for other in list(holders.get(lead, ())):
+        _subtract(pivots[other], row, pivots[other][lead], holders, other)
     pivots[lead] = row
+    for col in row:
+        holders[col].add(lead)
 
 
-def _subtract(row: dict[int, int], pivot: dict[int, int], factor: int) -> None:
+def _subtract(
+    row: dict[int, int],
+    pivot: dict[int, int],
+    factor: int,
+    holders: dict[int, set[int]] | None = None,
+    owner: int = -1,
+) -> None:
+    """``row -= factor * pivot``; when ``row`` is the pivot row ``owner``, keep ``holders``."""
     for col, value in pivot.items():
         new = (row.get(col, 0) - factor * value) % PRIME
         if new:
+            if holders is not None and col not in row:
+                holders[col].add(owner)
             row[col] = new
-        else:
-            row.pop(col, None)
+        elif row.pop(col, None) is not None and holders is not None:
+            holders[col].discard(owner)

@@ -5,7 +5,9 @@ here can name an officer."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -16,6 +18,7 @@ from sqlmodel import Session, col, select
 from convenio_chassis.runtime import get_session
 from convenio_contracts.reporting import IndicatorPublished
 
+from ..adapters import marks
 from ..adapters.tables import FindingChange, FindingRow, PublishedCell
 from ..domain.catalogue import FAMILIES, INDICATORS
 from ..domain.feed import as_datetime
@@ -23,6 +26,7 @@ from ..projection import to_event
 
 router = APIRouter(tags=["feed"])
 CSV_COLUMNS = tuple(IndicatorPublished.model_fields)
+CURRENT_AS_OF = "X-Feed-Current-As-Of"
 
 
 class IndicatorDefinition(BaseModel):
@@ -71,6 +75,7 @@ class FindingView(BaseModel):
 )
 def list_indicators(
     request: Request,
+    response: Response,
     session: Annotated[Session, Depends(get_session)],
     indicator: Annotated[str | None, Query(description="indicator code")] = None,
     period: Annotated[str | None, Query(description="2026, 2026-Q1 or 2026-03")] = None,
@@ -95,10 +100,23 @@ def list_indicators(
     ):
         if wanted is not None:
             query = query.where(column == wanted)
+    as_of = current_as_of(session)
     cells = [to_event(row.model_dump()) for row in session.exec(query)]
+    headers = {CURRENT_AS_OF: as_of} if as_of else {}
     if format == "csv" or (format is None and "text/csv" in request.headers.get("accept", "")):
-        return Response(as_csv(cells), media_type="text/csv; charset=utf-8")
+        return Response(as_csv(cells), media_type="text/csv; charset=utf-8", headers=headers)
+    response.headers.update(headers)
     return cells
+
+
+def current_as_of(session: Session) -> str | None:
+    """When the feed was last up to date (ADR 0051): now if no refresh is waiting, else the
+    start of the latest completed refresh; every fact committed before it is served."""
+    now = time.time()
+    moment = marks.refreshed_at(session) if marks.any_pending(session) else now
+    if moment is None:
+        return None
+    return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat()
 
 
 def as_csv(cells: list[IndicatorPublished]) -> str:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from convenio_chassis.consumer import Handler, UnitOfWork
-from convenio_chassis.tracing import current_trace_headers
 from convenio_contracts import CloudEvent
 from convenio_contracts.enrolment import (
     AttendanceRecorded,
@@ -94,7 +93,7 @@ def officer_registered(buf: FactBuffer, f: OfficerRegistered, event: CloudEvent)
         "status": "activo",
         "as_of": micros_of(event.time),
     }
-    buf.dimension(OfficerDim, row, current_trace_headers())
+    buf.dimension(OfficerDim, row)
 
 
 @_fact(OfficerAssignmentChanged)
@@ -106,7 +105,7 @@ def assignment_changed(buf: FactBuffer, f: OfficerAssignmentChanged, event: Clou
         "status": f.status.value,
         "as_of": micros_of(event.time),
     }
-    buf.amend(OfficerDim, row, current_trace_headers())
+    buf.amend(OfficerDim, row)
 
 
 @_fact(CoursePublished)
@@ -119,12 +118,11 @@ def course_published(buf: FactBuffer, f: CoursePublished, event: CloudEvent) -> 
         "planned_theory_hours": f.planned_theory_hours,
         "planned_practice_hours": f.planned_practice_hours,
     }
-    buf.dimension(CourseDim, row, current_trace_headers())
+    buf.dimension(CourseDim, row)
 
 
 @_fact(OfferingScheduled)
 def offering_scheduled(buf: FactBuffer, f: OfferingScheduled, event: CloudEvent) -> None:
-    trace = current_trace_headers()
     row = {
         "offering_id": f.offering_id,
         "course_id": f.course_id,
@@ -133,17 +131,17 @@ def offering_scheduled(buf: FactBuffer, f: OfferingScheduled, event: CloudEvent)
         "ends_on": f.ends_on,
         "closed_on": None,
     }
-    buf.dimension(OfferingDim, row, trace)
+    buf.dimension(OfferingDim, row)
     for instructor in f.instructors:
         buf.dimension(
-            OfferingInstructor, {"offering_id": f.offering_id, "instructor_id": instructor}, trace
+            OfferingInstructor, {"offering_id": f.offering_id, "instructor_id": instructor}
         )
 
 
 @_fact(OfferingClosed)
 def offering_closed(buf: FactBuffer, f: OfferingClosed, event: CloudEvent) -> None:
     row = {"offering_id": f.offering_id, "closed_on": f.closed_on}
-    buf.amend(OfferingDim, row, current_trace_headers())
+    buf.amend(OfferingDim, row)
 
 
 @_fact(EnrolmentCreated)
@@ -157,7 +155,7 @@ def enrolment_created(buf: FactBuffer, f: EnrolmentCreated, event: CloudEvent) -
         "enrolled_on": f.enrolled_on,
         **_dated(f.enrolled_on, event),
     }
-    buf.fact(EnrolmentFact, row, current_trace_headers())
+    buf.fact(EnrolmentFact, row)
     buf.saw(f.enrolled_on)
 
 
@@ -175,7 +173,7 @@ def enrolment_withdrawn(buf: FactBuffer, f: EnrolmentWithdrawn, event: CloudEven
         **dict.fromkeys(HOURS, 0),
         **_dated(f.withdrawn_on, event),
     }
-    buf.fact(OutcomeFact, row, current_trace_headers())
+    buf.fact(OutcomeFact, row)
     buf.saw(f.withdrawn_on)
 
 
@@ -199,7 +197,7 @@ def _decided(
         "delivered_min": delivered_theory + _minutes(f.delivered_practice_hours),
         **_dated(f.decided_on, event),
     }
-    buf.fact(OutcomeFact, row, current_trace_headers())
+    buf.fact(OutcomeFact, row)
     buf.saw(f.decided_on)
 
 
@@ -227,7 +225,7 @@ def attendance_recorded(buf: FactBuffer, f: AttendanceRecorded, event: CloudEven
         "minutes": f.minutes,
         **_dated(f.session_date, event),
     }
-    buf.fact(AttendanceFact, row, current_trace_headers())
+    buf.fact(AttendanceFact, row)
     buf.saw(f.session_date)
 
 
@@ -246,7 +244,7 @@ def instructor_certified(buf: FactBuffer, f: InstructorCertified, event: CloudEv
         "competencies": ",".join(f.competencies),
         "as_of": micros_of(event.time),
     }
-    buf.fact(InstructorCertification, row, current_trace_headers())
+    buf.fact(InstructorCertification, row)
 
 
 @_fact(CompetencyEvaluated)
@@ -261,7 +259,7 @@ def competency_evaluated(buf: FactBuffer, f: CompetencyEvaluated, event: CloudEv
         "evaluated_on": f.evaluated_on,
         **_dated(f.evaluated_on, event),
     }
-    buf.fact(CompetencyFact, row, current_trace_headers())
+    buf.fact(CompetencyFact, row)
     buf.saw(f.evaluated_on)
 
 
@@ -279,7 +277,7 @@ def assessment_result(buf: FactBuffer, f: AssessmentResultRecorded, event: Cloud
         "band": score_band(f.score, f.scale_max),
         **_dated(f.evaluated_on, event),
     }
-    buf.fact(PerformanceFact, row, current_trace_headers())
+    buf.fact(PerformanceFact, row)
 
 
 @_fact(CupComponentStatusChanged)
@@ -293,7 +291,7 @@ def component_status(buf: FactBuffer, f: CupComponentStatusChanged, event: Cloud
         "changed_on": f.changed_on,
         "as_of": micros_of(event.time),
     }
-    buf.fact(CupStatusFact, row, current_trace_headers())
+    buf.fact(CupStatusFact, row)
     buf.saw(f.changed_on)
 
 
@@ -307,7 +305,7 @@ def eligibility_changed(buf: FactBuffer, f: CupEligibilityChanged, event: CloudE
         "changed_on": f.changed_on,
         "as_of": micros_of(event.time),
     }
-    buf.fact(EligibilityFact, row, current_trace_headers())
+    buf.fact(EligibilityFact, row)
     buf.saw(f.changed_on)
 
 
@@ -322,7 +320,7 @@ def certification_expiring(buf: FactBuffer, f: CertificationExpiring, event: Clo
         "alerted_on": f.alerted_on,
         **_dated(f.alerted_on, event),
     }
-    buf.fact(ExpiryAlertFact, row, current_trace_headers())
+    buf.fact(ExpiryAlertFact, row)
     buf.saw(f.alerted_on)
 
 
@@ -338,7 +336,7 @@ def feedback_submitted(buf: FactBuffer, f: CourseFeedbackSubmitted, event: Cloud
         "submitted_on": f.submitted_on,
         **_dated(f.submitted_on, event),
     }
-    buf.fact(FeedbackFact, row, current_trace_headers())
+    buf.fact(FeedbackFact, row)
     buf.saw(f.submitted_on)
 
 

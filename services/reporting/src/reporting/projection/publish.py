@@ -17,6 +17,19 @@ from ..adapters.tables import PublishedCell
 from ..domain.feed import Figure, as_datetime
 from ..domain.periods import parse_period
 
+COMPARED = (
+    "cell_key",
+    "revision",
+    "withdrawn",
+    "methodology_version",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
+    "as_of",
+)
+"""What the diff reads of a published cell: its key, revision, state and content."""
+
 
 def _content(row: Any) -> tuple[object, ...]:
     return (
@@ -38,17 +51,16 @@ def publish_changes(
     publish: bool,
 ) -> tuple[int, int]:
     t = PublishedCell.__table__  # type: ignore[attr-defined]
-    existing = {
-        r.cell_key: r
-        for r in session.execute(select(t).where(t.c.family == family, t.c.year == str(year)))
-    }
+    query = select(*(t.c[c] for c in COMPARED)).where(t.c.family == family, t.c.year == str(year))
+    existing = {r.cell_key: r for r in session.execute(query).all()}
     rows: list[dict[str, Any]] = []
     for figure in new:
         key = figure.key
         old = existing.pop(key, None)
         if old is not None and not old.withdrawn and _content(old) == figure.content():
             continue
-        rows.append(_row(figure, family, year, (old.revision + 1) if old is not None else 1))
+        revision = (old.revision + 1) if old is not None else 1
+        rows.append(_row(key, figure, family, year, revision))
     facts.upsert(session, PublishedCell, rows)
     gone = [r.cell_key for r in existing.values() if not r.withdrawn]
     for part in facts.chunks(gone):
@@ -63,10 +75,10 @@ def publish_changes(
     return len(rows), len(gone)
 
 
-def _row(figure: Figure, family: str, year: int, revision: int) -> dict[str, Any]:
+def _row(key: str, figure: Figure, family: str, year: int, revision: int) -> dict[str, Any]:
     cell = figure.cell
     return {
-        "cell_key": figure.key,
+        "cell_key": key,
         "indicator": figure.indicator,
         "family": family,
         "year": str(year),
