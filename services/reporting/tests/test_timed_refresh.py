@@ -40,9 +40,11 @@ class Clocks:
         return self.now
 
 
-def timed(feed: Feed, interval_s: float, clocks: Clocks) -> TimedRefresh:
+def timed(feed: Feed, interval_s: float, clocks: Clocks, max_share: float = 1.0) -> TimedRefresh:
     """Put a timed refresh in the feed's pipeline instead of the every-batch one."""
-    refresher = TimedRefresh(feed.settings, interval_s, clocks.wall, clocks.monotonic)
+    refresher = TimedRefresh(
+        feed.settings, interval_s, clocks.wall, clocks.monotonic, max_share=max_share
+    )
     feed.processor = BatchProcessor(
         "reporting",
         "/convenio/reporting",
@@ -174,3 +176,30 @@ def test_the_replay_path_keeps_no_marks(feed: Feed) -> None:
     with feed.session() as session, session.begin():
         projection.refresh(session, "/replay", feed.settings, publish=False, everything=True)
     assert waiting(feed) == []
+
+
+def test_a_slow_refresh_spaces_the_next_by_its_cost(
+    feed: Feed, clocks: Clocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With at most a quarter of the time refreshing, a refresh that took 2 s is followed by
+    6 s of facts only, although the interval is 1 s; a quick one brings the interval back."""
+    refresher = timed(feed, 1.0, clocks, max_share=0.25)
+    original = projection.refresh_marked
+
+    def slow_refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
+        clocks.now += 2.0
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(projection, "refresh_marked", slow_refresh)
+    feed.send(officer(1), enrolment(1, D(2026, 1, 10)))  # due at once: refreshed in the batch
+    assert refresher.last_duration_s == 2.0
+    assert refresher.gap_s() == 8.0
+
+    monkeypatch.setattr(projection, "refresh_marked", original)
+    clocks.now += 5.9  # 7.9 s after the slow refresh began
+    feed.send(officer(2), enrolment(2, D(2026, 1, 11)))
+    assert feed.value(ENROLMENTS) == 1, "not due yet: the feed waits"
+    clocks.now += 0.1
+    assert refresher.refresh_if_due(feed.sessions, "/convenio/reporting")
+    assert feed.value(ENROLMENTS) == 2
+    assert refresher.gap_s() == 1.0, "a quick refresh: the interval again"

@@ -14,7 +14,11 @@ from .settings import ReportingSettings
 
 
 def definition(settings: ReportingSettings) -> ServiceDefinition:
-    refresher = TimedRefresh(settings.projection(), settings.reporting_feed_refresh_interval_s)
+    refresher = TimedRefresh(
+        settings.projection(),
+        settings.reporting_feed_refresh_interval_s,
+        max_share=settings.reporting_feed_refresh_max_share,
+    )
     return ServiceDefinition(
         name="reporting",
         principal=Principal.SVC_REPORTING,

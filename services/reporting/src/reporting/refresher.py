@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import event
@@ -44,9 +44,16 @@ class TimedRefresh:
         interval_s: float,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        max_share: float = 1.0,
     ) -> None:
         self.settings = settings
         self.interval_s = interval_s
+        self.max_share = max_share
+        """At most this share of the time goes to refreshing: a refresh that took d seconds is
+        followed by d / max_share - d seconds of facts only, however short the interval."""
+        self.last_duration_s = 0.0
+        self.durations: list[float] = []
+        """Refresh durations not yet observed by the metrics."""
         self._clock, self._monotonic = clock, monotonic
         self._running = threading.Lock()
         """One refresh at a time in this process; the refresh row serialises processes."""
@@ -57,7 +64,19 @@ class TimedRefresh:
 
     def due(self) -> bool:
         last = self._last_start
-        return last is None or self._monotonic() - last >= self.interval_s
+        return last is None or self._monotonic() - last >= self.gap_s()
+
+    def gap_s(self) -> float:
+        """Between the starts of two refreshes. Tables grow over the year and a refresh with
+        them; spacing refreshes by their cost keeps the facts flowing (latency grows instead)."""
+        if self.interval_s == 0:
+            return 0.0
+        return max(self.interval_s, self.last_duration_s / self.max_share)
+
+    def _took(self) -> None:
+        if self._last_start is not None:
+            self.last_duration_s = self._monotonic() - self._last_start
+            self.durations.append(self.last_duration_s)
 
     def after_batch(self, session: Session, source: str) -> None:
         """The chassis' after-batch hook: mark, and refresh too when one is due."""
@@ -89,6 +108,7 @@ class TimedRefresh:
             started = self._clock()
             with sessions() as session, session.begin():
                 projection.refresh_marked(session, source, self.settings, started=started)
+            self._took()
             self._advance(started)
             self.refreshes["background"] += 1
         finally:
@@ -96,6 +116,7 @@ class TimedRefresh:
         return True
 
     def _ended(self, started: float | None) -> None:
+        self._took()
         if started is not None:
             self._advance(started)
             self.refreshes["batch"] += 1
@@ -124,6 +145,12 @@ class TimedRefresh:
                 registry=registry,
             ).set(self.interval_s)
             registry.register(_RefreshCount(self))
+            took = Histogram(
+                "convenio_feed_refresh_seconds",
+                "How long a feed refresh took (recompute, publish, commit)",
+                buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+                registry=registry,
+            )
             failures = Counter(
                 "convenio_feed_refresh_failures",
                 "Background feed refreshes that failed (the next tick tries again)",
@@ -142,6 +169,8 @@ class TimedRefresh:
                     log.warning("background feed refresh failed: %r", exc)
                     continue
                 runtime.health.set("feed_refresh", True)
+                while self.durations:
+                    took.observe(self.durations.pop())
                 if published:
                     runtime.relay.wake()
 
@@ -152,7 +181,7 @@ class TimedRefresh:
         last = self._last_start
         if last is None:
             return CHECK_EVERY_S
-        wait = self.interval_s - (self._monotonic() - last)
+        wait = self.gap_s() - (self._monotonic() - last)
         return min(CHECK_EVERY_S, wait) if wait > 0 else CHECK_EVERY_S
 
 

@@ -37,6 +37,13 @@ class ReportingSettings(ServiceSettings):
         description="at most one feed refresh (recompute and publish the changed tables) per "
         "this many seconds; 0 refreshes in every batch (ADR 0051)",
     )
+    reporting_feed_refresh_max_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="at most this share of the time refreshing: after a refresh of d seconds "
+        "the next starts d / share seconds after it began, if the interval is shorter",
+    )
 
     def projection(self) -> ProjectionSettings:
         return ProjectionSettings(
