@@ -29,7 +29,7 @@ KAFKA_CA_DIR = "/etc/convenio/kafka-ca"
 OTLP_NAMESPACE = "observability"
 OTLP_PORT = 4318
 LAG_PER_REPLICA = "1000"
-"""Two batches (``CONSUMER_MAX_BATCH`` 500) of lag per replica before KEDA adds another."""
+"""A batch (``CONSUMER_MAX_BATCH`` 1000) of lag per replica before KEDA adds another."""
 PART_OF = {"app.kubernetes.io/part-of": "convenio"}
 KAFKA_BROKERS = {"strimzi.io/cluster": CLUSTER, "strimzi.io/kind": "Kafka"}
 

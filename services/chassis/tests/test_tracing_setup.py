@@ -74,3 +74,39 @@ def test_with_an_endpoint_spans_are_recorded(monkeypatch: pytest.MonkeyPatch) ->
         span.end()
     finally:
         provider.shutdown()
+
+
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        f"00-{AGENCY_TRACE}-b7ad6b7169203331-01",
+        f"00-{AGENCY_TRACE}-b7ad6b7169203331-00",
+        f"00-{AGENCY_TRACE.upper()}-b7ad6b7169203331-01",
+        f" 00-{AGENCY_TRACE}-b7ad6b7169203331-01",
+        f"00-{'0' * 32}-b7ad6b7169203331-01",
+        f"00-{AGENCY_TRACE}-{'0' * 16}-01",
+        f"ff-{AGENCY_TRACE}-b7ad6b7169203331-01",
+        f"01-{AGENCY_TRACE}-b7ad6b7169203331-01-extra",
+        f"00-{AGENCY_TRACE}-b7ad6b7169203331-01-extra",
+        f"00-{AGENCY_TRACE[:-1]}g-b7ad6b7169203331-01",
+        f"00-{AGENCY_TRACE[:-1]}٣-b7ad6b7169203331-01",
+        f"00-+{AGENCY_TRACE[1:]}-b7ad6b7169203331-01",
+        "garbage",
+        "",
+    ],
+)
+def test_the_quick_traceparent_reading_agrees_with_the_propagator(traceparent: str) -> None:
+    from opentelemetry import trace
+
+    from convenio_chassis.tracing import _parent
+
+    quick = trace.get_current_span(_parent({"traceparent": traceparent})).get_span_context()
+    standard = trace.get_current_span(
+        propagate.extract({"traceparent": traceparent}, context=Context())
+    ).get_span_context()
+    assert (quick.trace_id, quick.span_id, quick.trace_flags, quick.is_valid) == (
+        standard.trace_id,
+        standard.span_id,
+        standard.trace_flags,
+        standard.is_valid,
+    )
