@@ -14,6 +14,7 @@ from sqlmodel import select
 from convenio_chassis.consumer import BatchProcessor
 from convenio_chassis.dlq import DeadLetterBreaker
 from reporting import projection
+from reporting import refresher as refresher_module
 from reporting.adapters import marks
 from reporting.adapters.tables import FeedMark
 from reporting.handlers import HANDLERS
@@ -191,9 +192,13 @@ def test_a_slow_refresh_spaces_the_next_by_its_cost(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(projection, "refresh_marked", slow_refresh)
+    monkeypatch.setattr(refresher_module, "PRESSED_BATCH", 1)  # a backlog, in small
     feed.send(officer(1), enrolment(1, D(2026, 1, 10)))  # due at once: refreshed in the batch
     assert refresher.last_duration_s == 2.0
     assert refresher.gap_s() == 8.0
+    refresher.pressed = False
+    assert refresher.gap_s() == 1.0, "no backlog: idle CPU goes to a fresher feed"
+    refresher.pressed = True
 
     monkeypatch.setattr(projection, "refresh_marked", original)
     clocks.now += 5.9  # 7.9 s after the slow refresh began

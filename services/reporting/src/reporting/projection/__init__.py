@@ -55,14 +55,18 @@ def refresh(
     )
 
 
-def record(session: Session) -> None:
+def record(session: Session) -> int:
     """Write this batch's facts and mark the (family, year) tables they touched, in the
-    batch's transaction: the timed refresh (ADR 0051) brings those tables up to date later."""
+    batch's transaction: the timed refresh (ADR 0051) brings those tables up to date later.
+    Returns how many fact rows the batch wrote."""
     session.flush()  # the findings handlers' ORM changes, before set-based reads
-    dirty, before, after = facts.flush(session, facts.take(session))
+    buffer = facts.take(session)
+    written = sum(len(rows) for rows in buffer.facts.values())
+    dirty, before, after = facts.flush(session, buffer)
     for year in newly_closed_years(before, after):
         dirty.setdefault((marks.RULES, year), {})
     marks.add(session, dirty)
+    return written
 
 
 def refresh_marked(
