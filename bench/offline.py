@@ -102,7 +102,7 @@ def drain_outbox(runtime: Any, topics: Collection[str]) -> list[Record]:
         for row in rows:
             if row.topic in topics:
                 out.append(Record(row.topic, row.key, row.value, row.header_list(), 0, row.id or 0))
-        outbox.delete_sent(session, [r.id for r in rows if r.id is not None])
+        outbox.delete_sent(session, [(r.id, r.created_at) for r in rows])
     return out
 
 

@@ -98,3 +98,61 @@ async def test_the_relay_publishes_under_a_held_write_lock_and_deletes_once_it_i
         batch.close()
         await relay.stop()
         engine.dispose()
+
+
+async def test_a_row_that_took_a_deleted_rows_id_is_published_not_deleted(
+    tmp_path: Path,
+) -> None:
+    """Two instances share a database (scenario f): while this relay's delete waits, the other
+    instance deletes the same published rows and a batch writes new rows; SQLite gives them the
+    freed ids. The waiting delete must leave the new rows alone, and they must go out."""
+    path = tmp_path / "outbox.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=60_000)
+    create_tables(engine, [OutboxRecord])
+    with session_factory(engine)() as session, session.begin():
+        session.add_all(outbox_row_for(fact(n), source="/t") for n in range(3))
+    producer = Producer()
+    relay = OutboxRelay(
+        session_factory(engine),
+        lambda: producer,  # type: ignore[arg-type,return-value]
+        OutboxSettings(batch_size=10, poll_interval_s=0.05),
+        Health(),
+        Metrics(),
+        read_sessions=session_factory(engine, read_only=True),
+    )
+    other = sqlite3.connect(path, isolation_level=None, timeout=60)
+    other.execute("BEGIN IMMEDIATE")  # the other instance, holding the lock
+    relay.start()
+    try:
+        await until(lambda: len(producer.sent) == 3, "the first rows published")
+        other.execute("DELETE FROM outbox")  # the other instance published and deleted them too
+        fresh = [outbox_row_for(fact(n), source="/t") for n in range(10, 13)]
+        for row in fresh:  # a batch's new rows, given the freed ids 1-3
+            other.execute(
+                "INSERT INTO outbox (topic, key, value, headers, event_type, event_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row.topic,
+                    row.key,
+                    row.value,
+                    row.headers,
+                    row.event_type,
+                    row.event_id,
+                    row.created_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                ),
+            )
+        assert [i for (i,) in other.execute("SELECT id FROM outbox ORDER BY id")] == [1, 2, 3]
+        other.execute("COMMIT")
+
+        await until(lambda: len(producer.sent) == 6, "the new rows published")
+        assert set(producer.sent[3:]) == {row.value for row in fresh}
+
+        def emptied() -> bool:
+            with session_factory(engine, read_only=True)() as session:
+                return not list(session.exec(select(OutboxRecord)))
+
+        await until(emptied, "every row deleted once published")
+    finally:
+        other.close()
+        await relay.stop()
+        engine.dispose()

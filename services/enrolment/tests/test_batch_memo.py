@@ -227,11 +227,12 @@ def test_seats_counted_in_the_batch_never_exceed_capacity(process, cmd, summary)
     ]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite locks it all
 def test_the_prefetch_locks_the_batchs_offerings(database, process, cmd) -> None:
     """On PostgreSQL, no other transaction can take an offering the batch names."""
     url, sessions = database
-    if not url.startswith("postgresql"):
-        pytest.skip("SQLite locks the whole database instead")
+    assert url.startswith("postgresql")
     process(cmd.course(), cmd.offering(), cmd.offering(offering_id="OF-2"))
     lock = "SELECT 1 FROM offering WHERE offering_id = :o FOR UPDATE NOWAIT"
     with sessions() as batch, batch.begin():

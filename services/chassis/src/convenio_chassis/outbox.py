@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import LargeBinary, delete, func, insert
+from sqlalchemy import LargeBinary, delete, func, insert, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
@@ -116,8 +116,13 @@ def pending(session: Session, limit: int, skip: Collection[int] = frozenset()) -
     return [PendingRow(*row) for row in session.execute(query)]
 
 
-def delete_sent(session: Session, ids: list[int]) -> None:
-    session.execute(delete(OutboxRecord).where(col(OutboxRecord.id).in_(ids)))
+def delete_sent(session: Session, sent: Collection[tuple[int, dt.datetime]]) -> None:
+    """Delete the rows published, named by id *and* creation time: SQLite reuses the ids of
+    deleted rows, so when two instances share a database, a row another instance deleted and a
+    new row that took its id must not be confused (the new one was never published)."""
+    if sent:
+        key = tuple_(col(OutboxRecord.id), col(OutboxRecord.created_at))
+        session.execute(delete(OutboxRecord).where(key.in_(list(sent))))
 
 
 def backlog(session: Session) -> tuple[int, dt.datetime | None]:

@@ -51,8 +51,8 @@ class OutboxRelay:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
-        self._published: set[int] = set()
-        """Published, not yet deleted: skipped by the next reads."""
+        self._published: dict[int, dt.datetime] = {}
+        """Published, not yet deleted (id → created_at): skipped by the next reads."""
         self._deleter: asyncio.Task[None] | None = None
         self._to_delete = asyncio.Event()
         self._deleted = asyncio.Event()
@@ -124,7 +124,7 @@ class OutboxRelay:
         producer = await self._ensure_producer()
         deliveries = [await self._send(producer, row) for row in rows]
         await asyncio.gather(*deliveries)
-        self._published.update(r.id for r in rows if r.id is not None)
+        self._published.update((r.id, r.created_at) for r in rows)
         if self._deleter is None:  # not started: a direct call deletes before returning
             await self._forget_published()
         else:
@@ -149,11 +149,12 @@ class OutboxRelay:
                 self._to_delete.set()
 
     async def _forget_published(self) -> None:
-        ids = sorted(self._published)
-        if not ids:
+        sent = sorted(self._published.items())
+        if not sent:
             return
-        await self._forget(ids)
-        self._published.difference_update(ids)  # only once deleted: reads skip them till then
+        await self._forget(sent)
+        for row_id, _ in sent:  # only once deleted: reads skip them till then
+            del self._published[row_id]
         self._deleted.set()
 
     async def _send(
@@ -189,12 +190,12 @@ class OutboxRelay:
         )
         return future
 
-    async def _forget(self, ids: list[int]) -> None:
+    async def _forget(self, sent: list[tuple[int, dt.datetime]]) -> None:
         """Delete published rows, retrying a busy database rather than publishing them again."""
         delay = 0.05
         while True:
             try:
-                await anyio.to_thread.run_sync(self._delete, ids)
+                await anyio.to_thread.run_sync(self._delete, sent)
                 return
             except Exception as exc:
                 if not is_transient(exc):
@@ -213,9 +214,9 @@ class OutboxRelay:
                 return rows, len(rows)
             return rows, outbox.backlog(session)[0] - len(skip)
 
-    def _delete(self, ids: list[int]) -> None:
+    def _delete(self, sent: list[tuple[int, dt.datetime]]) -> None:
         with self._sessions() as session, session.begin():
-            outbox.delete_sent(session, ids)
+            outbox.delete_sent(session, sent)
 
     def _update_backlog_metrics(self, rows: list[outbox.PendingRow], backlog: int) -> None:
         self._metrics.outbox_backlog.set(backlog)
