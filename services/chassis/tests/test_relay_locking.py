@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from convenio_chassis.db import create_tables, make_engine, session_factory
@@ -57,24 +58,38 @@ async def until(condition: Callable[[], bool], what: str, within_s: float = 30.0
         await asyncio.sleep(0.05)
 
 
-async def test_the_relay_publishes_under_a_held_write_lock_and_deletes_once_it_is_free(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "outbox.db"
-    # Writers wait up to a minute for the lock: without snapshot reads the relay would wait too.
+def relay_with_rows(path: Path, rows: int, batch_size: int) -> tuple[Engine, Producer, OutboxRelay]:
+    """An outbox on SQLite holding ``rows`` facts, and a relay over it as the runtime builds it.
+    Writers wait up to a minute for the lock: without snapshot reads the relay would wait too."""
     engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=60_000)
     create_tables(engine, [OutboxRecord])
     with session_factory(engine)() as session, session.begin():
-        session.add_all(outbox_row_for(fact(n), source="/t") for n in range(5))
+        session.add_all(outbox_row_for(fact(n), source="/t") for n in range(rows))
     producer = Producer()
     relay = OutboxRelay(
         session_factory(engine),
         lambda: producer,  # type: ignore[arg-type,return-value]
-        OutboxSettings(batch_size=2, poll_interval_s=0.05),
+        OutboxSettings(batch_size=batch_size, poll_interval_s=0.05),
         Health(),
         Metrics(),
         read_sessions=session_factory(engine, read_only=True),
     )
+    return engine, producer, relay
+
+
+def emptied(engine: Engine) -> Callable[[], bool]:
+    def check() -> bool:
+        with session_factory(engine, read_only=True)() as session:
+            return not list(session.exec(select(OutboxRecord)))
+
+    return check
+
+
+async def test_the_relay_publishes_under_a_held_write_lock_and_deletes_once_it_is_free(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "outbox.db"
+    engine, producer, relay = relay_with_rows(path, rows=5, batch_size=2)
     batch = sqlite3.connect(path, isolation_level=None, timeout=60)
     batch.execute("BEGIN IMMEDIATE")  # the consumer's batch, holding the write lock
     relay.start()
@@ -88,11 +103,7 @@ async def test_the_relay_publishes_under_a_held_write_lock_and_deletes_once_it_i
 
         batch.execute("COMMIT")
 
-        def emptied() -> bool:
-            with session_factory(engine, read_only=True)() as session:
-                return not list(session.exec(select(OutboxRecord)))
-
-        await until(emptied, "published rows deleted once the lock is free")
+        await until(emptied(engine), "published rows deleted once the lock is free")
         assert len(producer.sent) == 5
     finally:
         batch.close()
@@ -107,19 +118,7 @@ async def test_a_row_that_took_a_deleted_rows_id_is_published_not_deleted(
     instance deletes the same published rows and a batch writes new rows; SQLite gives them the
     freed ids. The waiting delete must leave the new rows alone, and they must go out."""
     path = tmp_path / "outbox.db"
-    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=60_000)
-    create_tables(engine, [OutboxRecord])
-    with session_factory(engine)() as session, session.begin():
-        session.add_all(outbox_row_for(fact(n), source="/t") for n in range(3))
-    producer = Producer()
-    relay = OutboxRelay(
-        session_factory(engine),
-        lambda: producer,  # type: ignore[arg-type,return-value]
-        OutboxSettings(batch_size=10, poll_interval_s=0.05),
-        Health(),
-        Metrics(),
-        read_sessions=session_factory(engine, read_only=True),
-    )
+    engine, producer, relay = relay_with_rows(path, rows=3, batch_size=10)
     other = sqlite3.connect(path, isolation_level=None, timeout=60)
     other.execute("BEGIN IMMEDIATE")  # the other instance, holding the lock
     relay.start()
@@ -147,11 +146,7 @@ async def test_a_row_that_took_a_deleted_rows_id_is_published_not_deleted(
         await until(lambda: len(producer.sent) == 6, "the new rows published")
         assert set(producer.sent[3:]) == {row.value for row in fresh}
 
-        def emptied() -> bool:
-            with session_factory(engine, read_only=True)() as session:
-                return not list(session.exec(select(OutboxRecord)))
-
-        await until(emptied, "every row deleted once published")
+        await until(emptied(engine), "every row deleted once published")
     finally:
         other.close()
         await relay.stop()
