@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,13 +46,17 @@ class Feed:
         self.sessions = session_factory(self.engine)
         self.settings = settings
         self.ticks = 0
+        self.refresh_with(lambda s, source: projection.refresh(s, source, self.settings))
+
+    def refresh_with(self, after_batch: Callable[[Session, str], None]) -> None:
+        """Bring the feed up to date with ``after_batch`` (every batch, by default)."""
         self.processor = BatchProcessor(
             "reporting",
             "/convenio/reporting",
             HANDLERS,
             self.sessions,
             DeadLetterBreaker(1000, 1.0, 1000),
-            after_batch=lambda s, source: projection.refresh(s, source, self.settings),
+            after_batch=after_batch,
         )
 
     def record(self, event: Event, at: dt.datetime | None = None) -> Record:

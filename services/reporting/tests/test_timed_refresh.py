@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from convenio_chassis.consumer import BatchProcessor
-from convenio_chassis.dlq import DeadLetterBreaker
 from reporting import projection
 from reporting import refresher as refresher_module
 from reporting.adapters import marks
 from reporting.adapters.tables import FeedMark
-from reporting.handlers import HANDLERS
 from reporting.refresher import TimedRefresh
 from reporting.replay import feed_lines
 
@@ -46,14 +43,7 @@ def timed(feed: Feed, interval_s: float, clocks: Clocks, max_share: float = 1.0)
     refresher = TimedRefresh(
         feed.settings, interval_s, clocks.wall, clocks.monotonic, max_share=max_share
     )
-    feed.processor = BatchProcessor(
-        "reporting",
-        "/convenio/reporting",
-        HANDLERS,
-        feed.sessions,
-        DeadLetterBreaker(1000, 1.0, 1000),
-        after_batch=refresher.after_batch,
-    )
+    feed.refresh_with(refresher.after_batch)
     return refresher
 
 
