@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from convenio_deploy import SERVICES
+from tests.infrastructure import uv_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
-SYNC = "uv sync --frozen --no-dev --no-editable"
+SYNC_ARGS = ("sync", "--frozen", "--no-dev", "--no-editable")
+SYNC = " ".join(("uv", *SYNC_ARGS))
 
 
 def stages() -> dict[str, str]:
@@ -77,7 +79,7 @@ def test_the_build_stage_installs_the_service_from_the_lock(tmp_path: Path, serv
     env = os.environ | {"UV_PROJECT_ENVIRONMENT": str(venv), "UV_OFFLINE": "1"}
     env.pop("VIRTUAL_ENV", None)
     subprocess.run(
-        [*SYNC.split(), "--package", f"convenio-{service}", "--quiet"],
+        [uv_executable(), *SYNC_ARGS, "--package", f"convenio-{service}", "--quiet"],
         cwd=source,
         env=env,
         check=True,
@@ -94,3 +96,34 @@ def test_the_build_stage_installs_the_service_from_the_lock(tmp_path: Path, serv
     others = {s.name for s in SERVICES} - {service}
     assert not installed & others, "an image carries one service only"
     assert not {"pytest", "ruff", "mypy"} & installed, "no dev tools in the image"
+
+
+def every_copy_source() -> list[str]:
+    """Sources of every stage's COPY lines that come from the build context (not --from)."""
+    sources = []
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            sources += [s for s in line.split()[1:-1] if not s.startswith("--")]
+    return sources
+
+
+def test_every_copy_source_survives_the_dockerignore() -> None:
+    """What `.dockerignore` keeps out of the context, a COPY cannot find: the build fails. The
+    context is computed by the Docker SDK's own `.dockerignore` rules (`exclude_paths`)."""
+    from docker.utils.build import exclude_paths
+
+    rules = [
+        r.strip()
+        for r in (ROOT / ".dockerignore").read_text().splitlines()
+        if r.strip() and not r.startswith("#")
+    ]
+    context = exclude_paths(str(ROOT), rules)
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    missing = []
+    for source in every_copy_source():
+        wanted = [f for f in tracked if f == source or f.startswith(f"{source.rstrip('/')}/")]
+        assert wanted, f"COPY {source}: no such file in the repository"
+        missing += [f for f in wanted if f not in context]
+    assert missing == [], f"left out of the build context by .dockerignore: {missing}"
