@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV ?= $(shell command -v uv 2>/dev/null || echo "$$HOME/.local/bin/uv")
+# The tests find uv here too (tests/infrastructure.py), never through a PATH only CI has.
+export UV
 PYTEST_ARGS ?=
 DEPLOY = PYTHONPATH=deploy $(UV) run python -m convenio_deploy
 
@@ -29,7 +31,10 @@ run: setup
 	$(UV) run python deploy/local/run.py
 
 # `make test` runs the fault scenarios marked smoke; `make test-all` (CI) runs every one, and the
-# reduced benchmark too.
+# reduced benchmark too. Both start what they need: the Kafka broker and a throw-away PostgreSQL
+# (Debian's, installed if missing) come from the tests' own fixtures (tests/infrastructure.py).
+# The order is random (pytest-randomly prints its seed; PYTEST_ARGS="-p randomly
+# --randomly-seed=N" repeats one), and a skipped test is a failure.
 test: setup lint typecheck schemas-check
 	$(call pytest,-m "(not faults or smoke) and not bench" $(PYTEST_ARGS))
 

@@ -2,7 +2,8 @@
 
 The broker comes from ``KAFKA_BOOTSTRAP_SERVERS`` when set; otherwise from testcontainers when
 a Docker engine answers; otherwise the local broker built from Maven Central jars
-(``deploy/local/kafka_local.py``). Nothing here is an in-memory stand-in.
+(``deploy/local/kafka_local.py``): see ``tests/infrastructure.py``. Nothing here is an
+in-memory stand-in.
 """
 
 from __future__ import annotations
@@ -19,34 +20,28 @@ sys.path.insert(0, str(ROOT / "deploy" / "local"))
 
 from kafka_local import LocalKafka  # noqa: E402
 
-
-def _docker_kafka() -> Iterator[str] | None:
-    try:
-        import docker  # type: ignore[import-not-found]
-        from testcontainers.kafka import KafkaContainer  # type: ignore[import-not-found]
-
-        docker.from_env().ping()
-    except Exception:
-        return None
-
-    def run() -> Iterator[str]:
-        with KafkaContainer("apache/kafka:4.1.1").with_kraft() as container:
-            yield container.get_bootstrap_server()
-
-    return run()
+from . import infrastructure  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real broker for the whole session (shared by tests that use distinct topics)."""
-    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+    source = infrastructure.kafka_source(
+        os.environ,
+        docker=not os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and infrastructure.docker_reachable(),
+    )
+    if source is infrastructure.Source.ENVIRONMENT:
+        bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        infrastructure.USED["Kafka"] = f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}"
         yield bootstrap
-        return
-    if (containers := _docker_kafka()) is not None:
-        yield from containers
-        return
-    with LocalKafka(tmp_path_factory.mktemp("kafka")) as broker:
-        yield broker.bootstrap
+    elif source is infrastructure.Source.TESTCONTAINERS:
+        with infrastructure.kafka_container() as bootstrap:
+            infrastructure.USED["Kafka"] = f"testcontainers {infrastructure.KAFKA_IMAGE}"
+            yield bootstrap
+    else:
+        with LocalKafka(tmp_path_factory.mktemp("kafka")) as broker:
+            infrastructure.USED["Kafka"] = f"local broker from Maven jars at {broker.bootstrap}"
+            yield broker.bootstrap
 
 
 @pytest.fixture(scope="module")

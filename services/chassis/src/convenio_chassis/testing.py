@@ -2,10 +2,11 @@
 
 ``recorded_spans`` collects the spans a test produces, to assert on traces without a collector.
 
-``database_url`` runs a store test on SQLite and on PostgreSQL. PostgreSQL comes from
-``TEST_DATABASE_URL`` (``.ci/run`` starts one); without it the PostgreSQL case is skipped
-with a loud reason, and under CI it fails instead, because CI has PostgreSQL.
-``postgres_url`` is the PostgreSQL case alone, for what only PostgreSQL has.
+``database_url`` runs a store test on SQLite and on PostgreSQL. The PostgreSQL server is the
+session's ``postgres_server`` fixture, which the repository's root ``conftest.py`` provides
+(``TEST_DATABASE_URL``, a testcontainer, or Debian's PostgreSQL started for the run); a test
+run without it fails, it never skips. ``postgres_url`` is the PostgreSQL case alone, for what
+only PostgreSQL has.
 
 ``check_migrations`` and ``check_downgrade`` hold the checks every service runs on its
 migrations, so each service's tests say only which service.
@@ -13,7 +14,6 @@ migrations, so each service's tests say only which service.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,13 +32,8 @@ from . import migrations
 from .db import _normalise, make_engine
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return _normalise(url)
-    if os.environ.get("CI"):
-        pytest.fail("TEST_DATABASE_URL is unset under CI: .ci/run must start PostgreSQL")
-    pytest.skip("NO POSTGRESQL: TEST_DATABASE_URL unset, PostgreSQL store test NOT RUN")
+def _postgres_url(request: pytest.FixtureRequest) -> str:
+    return _normalise(str(request.getfixturevalue("postgres_server")))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -47,14 +42,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/store.db"
         return
-    with _fresh_schema(_postgres_url()) as url:
+    with _fresh_schema(_postgres_url(request)) as url:
         yield url
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty PostgreSQL schema (tests using it are marked ``postgres``)."""
-    with _fresh_schema(_postgres_url()) as url:
+    with _fresh_schema(_postgres_url(request)) as url:
         yield url
 
 
