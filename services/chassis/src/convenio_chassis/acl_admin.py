@@ -7,14 +7,19 @@ catalogue loses its access at the next run. ACLs of principals the catalogue doe
 (operators, monitoring) are left alone. In Kubernetes the Strimzi ``KafkaUser`` resources
 generated from the same bindings do this job instead.
 
+``--dry-run`` changes nothing and prints what a sync would change. Exit status, for CI: 0 when
+the cluster holds exactly the catalogue's ACLs (or a sync made it so), 3 (``DRIFT``) when a
+dry run found a difference, 1 when the cluster could not be read or changed, 2 for a wrong
+option.
+
 aiokafka has no ACL or SCRAM API, so this uses confluent-kafka's admin client; it is an extra
 (``convenio-chassis[admin]``) because no service needs it at run time.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,9 +30,12 @@ from confluent_kafka import admin as ck
 from convenio_contracts import acl
 from convenio_contracts.topics import Principal
 
+from .cli import parser
 from .settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+DRIFT = 3
+"""Exit status of ``--dry-run`` when the cluster's ACLs differ from the catalogue's."""
 TIMEOUT_S = 30.0
 POLL_S = 0.2
 SCRAM_ITERATIONS = 4096
@@ -200,18 +208,28 @@ def _wait(futures: Mapping[Any, Any]) -> None:
         future.result(timeout=TIMEOUT_S)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--dry-run", action="store_true", help="print the changes, apply none")
-    args = parser.parse_args(argv)
+def main(argv: list[str] | None = None) -> int:
+    command = parser("python -m convenio_chassis.acl_admin", __doc__ or "", [KafkaSettings])
+    command.add_argument(
+        "--dry-run",
+        action="store_true",
+        help=f"print the changes, apply none; exit {DRIFT} if there are any",
+    )
+    args = command.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    changes = sync_acls(KafkaSettings(), dry_run=args.dry_run)
+    try:
+        changes = sync_acls(KafkaSettings(), dry_run=args.dry_run)
+    except Exception:
+        log.exception("cannot read or change the cluster's ACLs")
+        return 1
     verb = "would change" if args.dry_run else "changed"
     print(f"{verb}: {len(changes.created)} ACL(s) created, {len(changes.deleted)} deleted")
     for label, items in (("+", changes.created), ("-", changes.deleted)):
         for binding in items:
             print(f"  {label} {binding}")
+    drifted = bool(changes.created or changes.deleted)
+    return DRIFT if args.dry_run and drifted else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,7 +10,6 @@ headers. Dead-lettered events were never marked processed, so the consumer appli
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from . import cli
 from .dlq import DLQ_HEADER_PREFIX
 from .kafka import client_kwargs
 from .settings import KafkaSettings
@@ -102,7 +102,7 @@ async def redrive(settings: KafkaSettings, topic: str, positions: set[str]) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m convenio_chassis.dlq_tool")
+    parser = cli.parser("python -m convenio_chassis.dlq_tool", __doc__ or "", [KafkaSettings])
     sub = parser.add_subparsers(dest="command", required=True)
     listing = sub.add_parser("list", help="dead letters with their reasons, as JSON lines")
     listing.add_argument("topic")

@@ -64,9 +64,15 @@ def _security(settings: KafkaSettings) -> BaseSecurity | None:
 
 
 def make_broker(settings: KafkaSettings, client_id: str) -> KafkaBroker:
-    """A broker whose subscribers commit only after handling (``AckPolicy.ACK`` is set per
-    subscriber), with an idempotent, acks=all producer. No ``transactional_id``: FastStream
-    then refuses every ordinary publish.
+    """The FastStream broker a service consumes with. It commits no offset on its own: the
+    service's one batch subscriber (``runtime.Runtime._subscribe``) uses ``AckPolicy.MANUAL``
+    and calls ``message.ack()``, a commit of the consumer's position (the end of the batch),
+    only once the batch's database transaction has committed, or ``message.nack()``, a seek of
+    every partition in the batch back to its first record, when handling raised (ADR 0006).
+
+    Its producer is idempotent with acks=all, although nothing publishes through it: the outbox
+    relay has its own (``make_producer``). No ``transactional_id``: FastStream then refuses
+    every ordinary publish.
     """
     return KafkaBroker(
         settings.bootstrap_servers,

@@ -7,10 +7,13 @@ key's password and for the token that guards HTTP write endpoints.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"]
@@ -19,17 +22,47 @@ SecurityProtocol = Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"]
 class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    security_protocol: SecurityProtocol = "PLAINTEXT"
-    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    sasl_password_file: Path | None = None
-    ssl_cafile: Path | None = None
-    ssl_certfile: Path | None = None
-    ssl_keyfile: Path | None = None
-    ssl_key_password: SecretStr | None = None
-    ssl_key_password_file: Path | None = None
+    bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="the brokers, as comma-separated host:port pairs"
+    )
+    security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT",
+        description="PLAINTEXT for the local broker; SASL_SSL (SCRAM over TLS) in Kubernetes",
+    )
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="how a SASL_* connection authenticates"
+    )
+    sasl_username: str | None = Field(
+        None,
+        description="the Kafka principal to connect as (svc-enrolment...); needed with SASL_*",
+    )
+    sasl_password: SecretStr | None = Field(
+        None, description="that principal's password; needed with SASL_*, or the file below"
+    )
+    sasl_password_file: Path | None = Field(
+        None,
+        description="a file holding the password (a mounted secret), read at start-up when "
+        "KAFKA_SASL_PASSWORD is unset",
+    )
+    ssl_cafile: Path | None = Field(
+        None,
+        description="PEM bundle of the CA that signed the brokers' certificates (SSL, "
+        "SASL_SSL); unset: the system's trust store",
+    )
+    ssl_certfile: Path | None = Field(
+        None, description="PEM client certificate, for mutual TLS (SSL, SASL_SSL)"
+    )
+    ssl_keyfile: Path | None = Field(
+        None, description="the client certificate's PEM private key; unset: in the certificate file"
+    )
+    ssl_key_password: SecretStr | None = Field(
+        None, description="password of the client's private key, if it has one"
+    )
+    ssl_key_password_file: Path | None = Field(
+        None,
+        description="a file holding that password, read at start-up when "
+        "KAFKA_SSL_KEY_PASSWORD is unset",
+    )
 
     @model_validator(mode="after")
     def _secrets_from_files(self) -> KafkaSettings:
@@ -71,7 +104,11 @@ class HttpSettings(BaseSettings):
     write_token_sha256: SecretStr | None = Field(
         None, description="hex SHA-256 of the bearer token writers present; unset: no writes"
     )
-    write_token_sha256_file: Path | None = None
+    write_token_sha256_file: Path | None = Field(
+        None,
+        description="a file holding that digest (a mounted secret), read at start-up when "
+        "HTTP_WRITE_TOKEN_SHA256 is unset",
+    )
 
     @model_validator(mode="after")
     def _digest_from_file(self) -> HttpSettings:
@@ -89,8 +126,16 @@ class ConsumerSettings(BaseSettings):
         "refreshed its feed every batch; with the timed refresh 1000 is within 3 % of 2000 and "
         "keeps each service under 250 MB (docs/performance.md)",
     )
-    batch_timeout_ms: int = Field(50, ge=1)
-    dlq_max_invalid_ratio: float = Field(0.5, gt=0, le=1)
+    batch_timeout_ms: int = Field(
+        50, ge=1, description="milliseconds a poll waits for records before handing a batch over"
+    )
+    dlq_max_invalid_ratio: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="the dead-letter breaker trips (the consumer halts, readiness turns red) "
+        "when more than this share of the window's records were invalid",
+    )
     dlq_window: int = Field(200, ge=1, description="records over which the ratio is measured")
     dlq_min_invalid: int = Field(
         50, ge=1, description="invalid records before the breaker may trip"
@@ -100,9 +145,21 @@ class ConsumerSettings(BaseSettings):
 class OutboxSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OUTBOX_", extra="ignore")
 
-    batch_size: int = Field(1000, ge=1)
-    poll_interval_s: float = Field(0.5, gt=0)
-    retry_backoff_max_s: float = Field(5.0, gt=0)
+    batch_size: int = Field(
+        1000, ge=1, description="outbox rows the relay reads and publishes at a time"
+    )
+    poll_interval_s: float = Field(
+        0.5,
+        gt=0,
+        description="seconds the idle relay waits before looking again (a committed batch "
+        "wakes it at once)",
+    )
+    retry_backoff_max_s: float = Field(
+        5.0,
+        gt=0,
+        description="ceiling of the relay's doubling backoff while Kafka or the "
+        "database fails, in seconds",
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -110,19 +167,109 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    service_name: str = "convenio"
-    database_url: str = "sqlite:///var/convenio.db"
-    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
+    service_name: str = Field(
+        "convenio",
+        description="the service's name; informational only: logs, metrics and traces use "
+        "the service's own (OTEL_SERVICE_NAME renames its traces)",
+    )
+    database_url: str = Field(
+        "sqlite:///var/convenio.db",
+        description="SQLAlchemy URL of the service's own database: sqlite:///path or "
+        "postgresql://user:password@host/db (then from a secret)",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        5000, ge=0, description="how long a SQLite writer waits for another's lock, in ms"
+    )
     migrate_on_start: bool = Field(
         True,
         description="upgrade the database to the newest migration before serving; false where "
         "a deployment step migrates (the Kubernetes init container)",
     )
-    http_host: str = "127.0.0.1"
-    http_port: int = 8000
-    log_level: str = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    http_host: str = Field(
+        "127.0.0.1", description="address the HTTP server binds to; 0.0.0.0 in a container"
+    )
+    http_port: int = Field(8000, description="port of the HTTP API, health and /metrics")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["json", "text"] = Field(
+        "json", description="json: one JSON object a line, with trace ids; text: for a terminal"
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     consumer: ConsumerSettings = Field(default_factory=ConsumerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable a settings model reads: ``--help`` lists them, and the
+    configuration reference (docs/configuration.md) is generated from them."""
+
+    name: str
+    attribute: str
+    """The field's name in ``model``."""
+    field: FieldInfo
+    model: type[BaseSettings]
+    """The model that reads it: a nested model (``KafkaSettings``) reads its own."""
+    description: str
+
+    @property
+    def secret(self) -> bool:
+        return SecretStr in _types(self.field.annotation)
+
+    @property
+    def required(self) -> bool:
+        return self.field.is_required()
+
+    @property
+    def default(self) -> Any:
+        return None if self.required else self.field.get_default(call_default_factory=True)
+
+    @property
+    def default_text(self) -> str:
+        """The default as it would be written in the environment; empty when unset."""
+        value = self.default
+        if value is None or self.secret:
+            return ""
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, tuple | list):
+            return json.dumps(list(value))
+        return str(value)
+
+
+def environment(model: type[BaseSettings]) -> tuple[Variable, ...]:
+    """Every variable ``model`` reads, in declaration order, nested models' in their place.
+
+    A nested settings model built by its ``default_factory`` reads the environment itself,
+    under its own prefix. A field a subclass redeclares (a service's own default) keeps the
+    description of the field it overrides.
+    """
+    prefix = str(model.model_config.get("env_prefix", ""))
+    found: list[Variable] = []
+    for name, field in model.model_fields.items():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseSettings):
+            found += environment(nested)
+            continue
+        alias = field.validation_alias or field.alias
+        if alias is not None and not isinstance(alias, str):
+            raise NotImplementedError(f"{model.__name__}.{name}: only a plain alias is named")
+        variable = (alias or f"{prefix}{name}").upper()
+        found.append(Variable(variable, name, field, model, _description(model, name)))
+    return tuple(found)
+
+
+def _description(model: type[BaseSettings], name: str) -> str:
+    for cls in model.__mro__:
+        fields: dict[str, FieldInfo] = getattr(cls, "model_fields", {})
+        if name in fields and fields[name].description:
+            return str(fields[name].description)
+    return ""
+
+
+def _types(annotation: Any) -> set[Any]:
+    """The types a (possibly optional) annotation allows."""
+    args = getattr(annotation, "__args__", None)
+    if args is None or getattr(annotation, "__origin__", None) is Literal:
+        return {annotation}
+    return {t for arg in args for t in _types(arg)}

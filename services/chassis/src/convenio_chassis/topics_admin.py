@@ -1,6 +1,7 @@
 """Create every catalogued topic (and the dead-letter topics) on a cluster, idempotently.
 
-``python -m convenio_chassis.topics_admin`` uses the same ``KAFKA_*`` settings as the services.
+``python -m convenio_chassis.topics_admin`` uses the same ``KAFKA_*`` settings as the services,
+with an administrator's credentials; it creates what is missing and changes no existing topic.
 In Kubernetes, Strimzi ``KafkaTopic`` resources generated from the same catalogue do this.
 """
 
@@ -14,6 +15,7 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from convenio_contracts.topics import Topic, all_topics
 
+from .cli import parser
 from .kafka import client_kwargs
 from .settings import KafkaSettings
 
@@ -60,7 +62,10 @@ def _single_node(admin: AIOKafkaAdminClient) -> bool:
     return len(admin._client.cluster.brokers()) < 3
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser("python -m convenio_chassis.topics_admin", __doc__ or "", [KafkaSettings]).parse_args(
+        argv
+    )
     logging.basicConfig(level=logging.INFO)
     created = asyncio.run(ensure_topics(KafkaSettings()))
     print(f"created {len(created)} topic(s): {', '.join(created) or '-'}")

@@ -1,16 +1,27 @@
-"""``python -m evaluation``: run the service (HTTP, consumer and outbox relay)."""
+"""``python -m evaluation``: run the service (HTTP, consumer and outbox relay); ``--help`` lists its
+environment and starts nothing."""
 
 from __future__ import annotations
 
-from convenio_chassis.runtime import serve
+from typing import TYPE_CHECKING
 
-from .app import build
+from convenio_chassis.cli import run_service
+
 from .settings import EvaluationSettings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-def main() -> None:
-    settings = EvaluationSettings()
-    serve(build(settings), settings)
+
+def main(argv: list[str] | None = None) -> None:
+    run_service("evaluation", EvaluationSettings, _build, argv)
+
+
+def _build(settings: EvaluationSettings) -> FastAPI:
+    """The runtime is imported only to run: ``--help`` answers in half a second without it."""
+    from .app import build
+
+    return build(settings)
 
 
 if __name__ == "__main__":

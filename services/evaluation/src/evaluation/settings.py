@@ -18,9 +18,15 @@ class EvaluationSettings(ServiceSettings):
     http_port: int = 8002
 
     competency_pass_mark: float = Field(70, ge=0, le=100, description="knowledge score, 0-100")
-    c3_validity_years: int = Field(3, ge=1)
-    cb_validity_years: int = Field(3, ge=1)
-    ed_validity_years: int = Field(3, ge=1)
+    c3_validity_years: int = Field(
+        3, ge=1, description="years an approved C3 (control de confianza) stays in force"
+    )
+    cb_validity_years: int = Field(
+        3, ge=1, description="years approved CB (competencias básicas) stay in force"
+    )
+    ed_validity_years: int = Field(
+        3, ge=1, description="years an approved ED (evaluación del desempeño) stays in force"
+    )
     expiry_alert_days: tuple[int, ...] = Field(
         (180, 90, 30), min_length=1, description='JSON list, e.g. "[180, 90, 30]"'
     )

@@ -1,16 +1,27 @@
-"""``python -m reporting``: run the service (HTTP, consumer and outbox relay)."""
+"""``python -m reporting``: run the service (HTTP, consumer and outbox relay); ``--help`` lists its
+environment and starts nothing."""
 
 from __future__ import annotations
 
-from convenio_chassis.runtime import serve
+from typing import TYPE_CHECKING
 
-from .app import build
+from convenio_chassis.cli import run_service
+
 from .settings import ReportingSettings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-def main() -> None:
-    settings = ReportingSettings()
-    serve(build(settings), settings)
+
+def main(argv: list[str] | None = None) -> None:
+    run_service("reporting", ReportingSettings, _build, argv)
+
+
+def _build(settings: ReportingSettings) -> FastAPI:
+    """The runtime is imported only to run: ``--help`` answers in half a second without it."""
+    from .app import build
+
+    return build(settings)
 
 
 if __name__ == "__main__":
