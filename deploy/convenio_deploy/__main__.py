@@ -11,12 +11,14 @@ from . import compose, manifests, tools, validate
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="convenio_deploy", description=__doc__)
     command = parser.add_subparsers(dest="command", required=True)
-    command.add_parser("generate", help="rewrite the generated manifests (make k8s)")
+    command.add_parser(
+        "generate", help="rewrite the generated manifests, monitoring and alert table (make k8s)"
+    )
     command.add_parser("check", help="fail if the committed manifests are not the generated ones")
     run = command.add_parser("validate", help="build and check Kustomize overlays")
     run.add_argument("overlays", nargs="*", default=list(validate.OVERLAYS))
     command.add_parser("compose", help="check docker-compose.yml")
-    command.add_parser("install-tools", help="build and cache kustomize")
+    command.add_parser("install-tools", help="build and cache kustomize, unpack promtool")
     args = parser.parse_args(argv)
 
     if args.command == "generate":
@@ -26,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         stale = manifests.drift()
         for path in stale:
-            print(f"deploy/k8s/{path} differs from the generator: run `make k8s`")
+            print(f"{path} differs from the generator: run `make k8s`")
         return 1 if stale else 0
     if args.command == "validate":
         failed = 0
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem)
         return 1 if problems else 0
     print(tools.install_kustomize())
+    print(tools.install_promtool())
     return 0
 
 

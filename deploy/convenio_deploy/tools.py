@@ -1,12 +1,19 @@
-"""The one external binary the checks need: ``kustomize``, built from its Go module (the
-Go module proxy is reachable from every machine here; no release download is) and cached
-per version outside the work tree, so a clean clone installs it once per machine."""
+"""The external binaries the checks need, cached outside the work tree so a clean clone
+installs each once per machine (``make setup`` runs ``install-tools``):
+
+- ``kustomize``, built from its Go module (the Go module proxy is reachable from every machine
+  here; no release download is), cached per version;
+- ``promtool``, from Debian's ``prometheus`` package: the ``.deb`` is fetched with ``apt-get
+  download`` and only ``/usr/bin/promtool`` is unpacked from it. Nothing is installed, so no
+  Prometheus server is started or enabled (``apt-get install prometheus`` would start one).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5"
@@ -48,3 +55,59 @@ def kustomize_build(directory: Path) -> str:
 
 class KustomizeError(RuntimeError):
     pass
+
+
+PROMTOOL_PACKAGE = "prometheus"
+"""Debian's package; bookworm's is Prometheus 2.42, whose promtool checks and unit-tests the
+rule files (``check rules``, ``test rules``)."""
+
+
+def promtool_path() -> Path:
+    if explicit := os.environ.get("PROMTOOL"):
+        return Path(explicit)
+    return CACHE / "promtool" / "promtool"
+
+
+def _download_deb(package: str, into: Path) -> Path:
+    apt = shutil.which("apt-get")
+    if apt is None:
+        raise SystemExit(f"installing promtool needs apt-get (Debian's {package} package)")
+    download = [apt, "download", "-q", package]
+    if subprocess.run(download, cwd=into, check=False, capture_output=True).returncode != 0:
+        # A fresh machine may have no package lists yet.
+        subprocess.run([apt, "update", "-q"], check=True, capture_output=True)
+        subprocess.run(download, cwd=into, check=True, capture_output=True)
+    debs = sorted(into.glob(f"{package}_*.deb"))
+    if not debs:
+        raise SystemExit(f"apt-get download {package} left no .deb in {into}")
+    return debs[-1]
+
+
+def install_promtool() -> Path:
+    """Idempotent: unpacks promtool only when it is not cached yet."""
+    path = promtool_path()
+    if path.exists():
+        return path
+    dpkg_deb = shutil.which("dpkg-deb")
+    if dpkg_deb is None:
+        raise SystemExit("installing promtool needs dpkg-deb (Debian's dpkg)")
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        deb = _download_deb(PROMTOOL_PACKAGE, work)
+        subprocess.run([dpkg_deb, "-x", str(deb), str(work / "root")], check=True)
+        unpacked = work / "root" / "usr" / "bin" / "promtool"
+        if not unpacked.exists():
+            raise SystemExit(f"{deb.name} ships no usr/bin/promtool")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(unpacked, path.with_suffix(".partial"))
+        path.with_suffix(".partial").replace(path)
+        (path.parent / "from").write_text(deb.name + "\n")
+    return path
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run promtool; fails loudly when it is missing."""
+    path = promtool_path()
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make setup` to install promtool")
+    return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)

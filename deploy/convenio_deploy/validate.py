@@ -1,10 +1,13 @@
 """Offline checks over a built overlay: schemas, then the rules that tie the cluster to the
-topic catalogue (topics, ACLs, scalers) and to how the services run (probes, shutdown, secrets,
-network). Every check returns problems as text; an empty list means the overlay is fit to apply.
+topic catalogue (topics, ACLs, scalers), to how the services run (probes, shutdown, secrets,
+network) and to how they are watched (scrapes, alerts, dashboard). Every check returns problems
+as text; an empty list means the overlay is fit to apply.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import yaml
 
 from convenio_contracts.topics import Principal, all_topics
 
+from . import alerts, dashboard, monitoring, promql
 from .schemas import schema_problems
 from .services import (
     BROKER_GRACEFUL_S,
@@ -402,6 +406,112 @@ def check_secrets(docs: list[Doc]) -> list[str]:
     return problems
 
 
+def _check_scrapes(docs: list[Doc]) -> list[str]:
+    problems = []
+    services = of_kind(docs, "Service")
+    monitors = list(of_kind(docs, "ServiceMonitor").values())
+    for spec in SERVICES:
+        service = services.get(spec.name)
+        if service is None:
+            continue  # check_workloads names the missing Service
+        ports = {p.get("name") for p in service["spec"].get("ports", [])}
+        scraped = [
+            endpoint
+            for m in monitors
+            if selects(
+                m["spec"].get("selector", {}).get("matchLabels", {}),
+                service["metadata"].get("labels", {}),
+            )
+            and not m["spec"].get("jobLabel")
+            for endpoint in m["spec"].get("endpoints", [])
+            if endpoint.get("port") in ports
+            and endpoint.get("path", monitoring.METRICS_PATH) == monitoring.METRICS_PATH
+        ]
+        if not scraped:
+            problems.append(
+                f"Service {spec.name}: no ServiceMonitor scrapes {monitoring.METRICS_PATH} on one "
+                "of its ports as job "
+                f"{spec.name!r} (the alerts and dashboard filter on it; no jobLabel)"
+            )
+    kafka = of_kind(docs, "Kafka").get(CLUSTER, {})
+    if "kafkaExporter" not in kafka.get("spec", {}):
+        problems.append("Kafka: no kafkaExporter, so no kafka_consumergroup_lag for the lag alerts")
+    else:
+        groups = kafka["spec"]["kafkaExporter"].get("groupRegex", ".*")
+        for spec in SERVICES:
+            if not re.search(groups, spec.group):
+                problems.append(
+                    f"Kafka: kafkaExporter.groupRegex {groups!r} leaves out group {spec.group!r}"
+                )
+    exporter = {"strimzi.io/name": monitoring.KAFKA_EXPORTER}
+    if not any(
+        selects(m["spec"].get("selector", {}).get("matchLabels", {}), exporter)
+        and any(
+            e.get("port") == monitoring.KAFKA_EXPORTER_PORT
+            for e in m["spec"].get("podMetricsEndpoints", [])
+        )
+        for m in of_kind(docs, "PodMonitor").values()
+    ):
+        problems.append(
+            f"no PodMonitor scrapes the Kafka Exporter ({monitoring.KAFKA_EXPORTER}, "
+            f"port {monitoring.KAFKA_EXPORTER_PORT})"
+        )
+    return problems
+
+
+def _check_rules(docs: list[Doc]) -> list[str]:
+    problems = []
+    found = set()
+    severities = set(alerts.SEVERITIES)
+    for rule_doc in of_kind(docs, "PrometheusRule").values():
+        where = name_of(rule_doc)
+        for group in rule_doc.get("spec", {}).get("groups", []):
+            for rule in group.get("rules", []):
+                name = rule.get("alert") or rule.get("record")
+                found.add(name)
+                expr = str(rule.get("expr", ""))
+                for metric in sorted(promql.unknown_metrics(expr)):
+                    problems.append(f"{where}: {name} uses {metric}, which nothing exports")
+                if rule.get("alert") and rule.get("labels", {}).get("severity") not in severities:
+                    problems.append(f"{where}: {name} needs a severity of {sorted(severities)}")
+    for name in sorted(alerts.names() - found):
+        problems.append(f"alert {name} (deploy/convenio_deploy/alerts.py) is in no PrometheusRule")
+    return problems
+
+
+def _check_dashboard(docs: list[Doc]) -> list[str]:
+    label = monitoring.GRAFANA_DASHBOARD_LABEL
+    boards = [
+        (name_of(c), key, value)
+        for c in of_kind(docs, "ConfigMap").values()
+        if selects(label, c["metadata"].get("labels", {}))
+        for key, value in c.get("data", {}).items()
+        if key.endswith(".json")
+    ]
+    problems = []
+    uids = set()
+    for where, key, value in boards:
+        try:
+            model = json.loads(value)
+        except json.JSONDecodeError as error:
+            problems.append(f"{where}: {key} is not JSON: {error}")
+            continue
+        uids.add(model.get("uid"))
+        for expr in dashboard.expressions(model):
+            for metric in sorted(promql.unknown_metrics(expr)):
+                problems.append(f"{where}: {key} plots {metric}, which nothing exports")
+    if dashboard.UID not in uids:
+        problems.append(
+            f"no ConfigMap labelled {label} holds the dashboard {dashboard.UID!r} "
+            "(deploy/convenio_deploy/dashboard.py)"
+        )
+    return problems
+
+
+def check_monitoring(docs: list[Doc]) -> list[str]:
+    return _check_scrapes(docs) + _check_rules(docs) + _check_dashboard(docs)
+
+
 CHECKS: tuple[Callable[[list[Doc]], list[str]], ...] = (
     check_schemas,
     check_kafka_cluster,
@@ -411,6 +521,7 @@ CHECKS: tuple[Callable[[list[Doc]], list[str]], ...] = (
     check_scalers,
     check_network,
     check_secrets,
+    check_monitoring,
 )
 
 

@@ -1,6 +1,7 @@
-"""Deployment checks run offline: kustomize (built by ``make setup``), vendored or shared JSON
-Schemas, hadolint from its PyPI wheel. The broken-copy fixtures copy ``deploy/k8s`` and edit
-one file, so each test shows the validator catching one kind of mistake."""
+"""Deployment checks run offline: kustomize and promtool (installed by ``make setup``), vendored
+or shared JSON Schemas, hadolint from its PyPI wheel. The broken-copy fixtures copy
+``deploy/k8s`` and edit one file, so each test shows the validator catching one kind of
+mistake."""
 
 from __future__ import annotations
 

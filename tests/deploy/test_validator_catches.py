@@ -210,3 +210,86 @@ def test_a_migration_from_another_image(k8s_copy: Path) -> None:
     assert problems_in(k8s_copy) == [
         "Deployment reporting: the migrate init container must use the service's own image"
     ]
+
+
+def test_a_service_monitor_on_a_port_the_service_lacks(k8s_copy: Path) -> None:
+    def wrong_port(documents: list[Doc]) -> list[Doc]:
+        monitor = next(d for d in documents if d["kind"] == "ServiceMonitor")
+        monitor["spec"]["endpoints"][0]["port"] = "metrics"
+        return documents
+
+    edit_documents(k8s_copy / "base" / "reporting" / "workload.yaml", wrong_port)
+    assert problems_in(k8s_copy) == [
+        "Service reporting: no ServiceMonitor scrapes /metrics on one of its ports as job "
+        "'reporting' (the alerts and dashboard filter on it; no jobLabel)"
+    ]
+
+
+def test_a_misspelt_field_in_a_service_monitor(k8s_copy: Path) -> None:
+    def misspell(documents: list[Doc]) -> list[Doc]:
+        monitor = next(d for d in documents if d["kind"] == "ServiceMonitor")
+        monitor["spec"]["endpoint"] = monitor["spec"].pop("endpoints")
+        return documents
+
+    edit_documents(k8s_copy / "base" / "enrolment" / "workload.yaml", misspell)
+    problems = problems_in(k8s_copy)
+    assert any(
+        p.startswith("ServiceMonitor/enrolment: spec:")
+        and "'endpoint'" in p
+        and p.endswith("(minimal schema, deploy/schemas/minimal)")
+        for p in problems
+    ), problems
+
+
+def test_an_alert_dropped_from_the_prometheus_rule(k8s_copy: Path) -> None:
+    def drop(documents: list[Doc]) -> list[Doc]:
+        rules = documents[0]["spec"]["groups"][0]["rules"]
+        rules[:] = [r for r in rules if r["alert"] != "ConvenioFeedStale"]
+        return documents
+
+    edit_documents(k8s_copy / "base" / "monitoring" / "alerts.yaml", drop)
+    assert problems_in(k8s_copy) == [
+        "alert ConvenioFeedStale (deploy/convenio_deploy/alerts.py) is in no PrometheusRule"
+    ]
+
+
+def test_an_alert_on_a_metric_nobody_exports(k8s_copy: Path) -> None:
+    add_patch(
+        k8s_copy,
+        {"kind": "PrometheusRule", "name": "convenio-alerts"},
+        [
+            {
+                "op": "replace",
+                "path": "/spec/groups/0/rules/0/expr",
+                "value": "sum(increase(convenio_records_deadlettered_total[15m])) > 0",
+            }
+        ],
+    )
+    assert problems_in(k8s_copy) == [
+        "PrometheusRule/convenio-alerts: ConvenioDeadLetters uses "
+        "convenio_records_deadlettered_total, which nothing exports"
+    ]
+
+
+def test_lag_that_nobody_scrapes(k8s_copy: Path) -> None:
+    (k8s_copy / "base" / "monitoring" / "monitors.yaml").write_text("")
+    assert problems_in(k8s_copy) == [
+        "no PodMonitor scrapes the Kafka Exporter (convenio-kafka-exporter, port tcp-prometheus)"
+    ]
+
+
+def test_lag_exported_for_fewer_groups_than_the_catalogue_has(k8s_copy: Path) -> None:
+    add_patch(
+        k8s_copy,
+        {"kind": "Kafka", "name": "convenio"},
+        [
+            {
+                "op": "replace",
+                "path": "/spec/kafkaExporter/groupRegex",
+                "value": "^(enrolment|evaluation)$",
+            }
+        ],
+    )
+    assert problems_in(k8s_copy) == [
+        "Kafka: kafkaExporter.groupRegex '^(enrolment|evaluation)$' leaves out group 'reporting'"
+    ]
