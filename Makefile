@@ -9,12 +9,14 @@ DEPLOY = PYTHONPATH=deploy $(UV) run python -m convenio_deploy
 
 .PHONY: help setup run test test-all test-faults test-unit test-e2e lint typecheck schemas \
         schemas-check snapshot kafka-up kafka-down kafka-status kafka-secure-up kafka-secure-down \
-        acls jars clean k8s deploy-check bench bench-ci bench-profile
+        acls jars clean k8s deploy-check bench bench-ci bench-profile config-docs
 
 help:
 	@echo "make run     - broker + three services on SQLite + demo data (Ctrl-C stops)"
 	@echo "make test    - lint, types, schemas, unit, integration and end-to-end tests"
-	@echo "make k8s     - regenerate deploy/k8s topics, users and workloads from the catalogue"
+	@echo "make k8s     - regenerate deploy/k8s (topics, users, workloads, monitoring), the compose"
+	@echo "              Prometheus/Grafana files and the alert table in docs/operations.md"
+	@echo "make config-docs - regenerate docs/configuration.md and .env.example from the settings"
 	@echo "make deploy-check - only the offline deployment checks (k8s overlays, compose, image)"
 	@echo "make bench   - end-to-end benchmark, bare-Kafka baseline and replay (docs/performance.md)"
 	@echo "make lint | typecheck | schemas | kafka-up | kafka-down | bench-ci | clean"
@@ -96,6 +98,9 @@ acls: setup
 	$(UV) run python -m convenio_chassis.acl_admin $(if $(DRY_RUN),--dry-run,)
 k8s: setup
 	$(DEPLOY) generate
+
+config-docs: setup
+	PYTHONPATH=deploy $(UV) run python -m convenio_deploy.configuration write
 
 deploy-check: setup
 	$(UV) run python -m pytest tests/deploy $(PYTEST_ARGS)
