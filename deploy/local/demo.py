@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from convenio_contracts import Event, encode
 from convenio_contracts.enrolment import PublishCourse, RequestEnrolment, WithdrawEnrolment
 from convenio_contracts.evaluation import ImportTrustControlResult
-from convenio_contracts.reporting import ChangeFindingStatus
+from convenio_contracts.reporting import RecordFinding, RespondToFinding
 from convenio_contracts.topics import topic, topic_for
 from demo_story import INSTRUCTORS, OFFERINGS, SEED, Story, roster, story
 
@@ -222,7 +222,7 @@ class Outcome:
             "c3_results": kinds["ImportTrustControlResult"],
             "feedback": len(s.feedback),
             "findings": kinds["RecordFinding"],
-            "finding_changes": kinds["ChangeFindingStatus"],
+            "finding_changes": kinds["ChangeFindingStatus"] + kinds["RespondToFinding"],
             "eligible": len(self.eligible),
             "rejections": len(self.rejections),
             "published": self.published,
@@ -241,13 +241,22 @@ async def publish(
             resolve_officer_ids, enrolment_url, [o.cuip for o in s.officers]
         )
         eligible = await _evaluate(s, ids, facts, agency)
-        for finding in s.findings:  # one at a time: each from whoever acts on it
-            ums = isinstance(finding, ChangeFindingStatus) and finding.actor == "ums"
+        # One at a time, each from whoever acts on it, and each once the one before is
+        # published: ONC's and UMS's channels are separate topics, so only waiting orders them.
+        changes: Counter[str] = Counter()
+        for finding in s.findings:
+            ums = isinstance(finding, RespondToFinding)
             await agency.send([finding], UMS_LIAISON if ums else ONC_ANALYSTS)
-        changes = sum(isinstance(e, ChangeFindingStatus) for e in s.findings)
-        await facts.until(
-            "the findings", lambda: len(facts.of("finding.status_changed")) >= changes
-        )
+            fid = finding.finding_id
+            if isinstance(finding, RecordFinding):
+                action, expected = "finding.recorded", 1
+            else:
+                action, expected = "finding.status_changed", changes[fid] + 1
+                changes[fid] = expected
+            await facts.until(
+                f"finding {fid}",
+                lambda a=action, f=fid, n=expected: len(facts.of(a, finding_id=f)) >= n,
+            )
         return Outcome(
             story=s,
             officer_ids=ids,

@@ -217,7 +217,7 @@ def print_where_to_look(
         *([f"  An officer's CUP  {story.cup}   (UMS)"] if story else []),
         f"  Offerings         {enrolment}/offerings   (UMS)",
         f"  Topics on {bootstrap}: intake enrolment.intake.v1, evaluation.intake.v1, "
-        "reporting.intake.v1;",
+        "reporting.intake.v1 (ONC), reporting.responses.intake.v1 (UMS);",
         "    facts enrolment.*.v1, evaluation.*.v1; feed reporting.indicators.v1, "
         "reporting.findings.v1; refusals intake.rejections.v1",
         f"  Logs              {var}/logs/<service>.log, broker {var}/kafka/broker.log",

@@ -38,7 +38,7 @@ from convenio_contracts.evaluation import (
     ScheduleAssessment,
     SubmitCourseFeedback,
 )
-from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding
+from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding, RespondToFinding
 from convenio_contracts.topics import dead_letter_topics, topic_for
 from reporting.domain.findings import identity_in
 
@@ -123,6 +123,7 @@ def test_every_kind_of_intake_is_in_the_story() -> None:
         SubmitCourseFeedback,
         RecordFinding,
         ChangeFindingStatus,
+        RespondToFinding,
     }
     marks = {m.status for m in STORY.training.of(RecordAttendance)}
     assert marks == {"present", "late", "justified", "absent"}
@@ -237,7 +238,9 @@ def test_some_officers_become_eligible_for_the_cup_and_some_do_not() -> None:
 def test_findings_carry_aggregates_only() -> None:
     for finding in (f for f in STORY.findings if isinstance(f, RecordFinding)):
         assert identity_in(f"{finding.title}\n{finding.evidence}") is None
-    for change in (f for f in STORY.findings if isinstance(f, ChangeFindingStatus)):
+    for change in (
+        f for f in STORY.findings if isinstance(f, ChangeFindingStatus | RespondToFinding)
+    ):
         assert identity_in(change.note) is None
 
 

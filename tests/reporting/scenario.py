@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from convenio_contracts.topics import topic_for
+
 from ..agency import Command, command, fact
 
 MUNICIPALITIES = {"T": 15106, "M": 15054, "E": 15033, "N": 15058}
@@ -298,20 +300,22 @@ def analysts() -> list[Command]:
         "evidence": "No enrolment from 15058 in 2026-Q1 (training.enrolments).",
         "period": "2026-Q1",
     }
+    return [_intake("mx.convenio.reporting.finding.record.v1", record)]
+
+
+def ums_responses() -> list[Command]:
+    """UMS's answer to ONC's finding, on UMS's own channel."""
     ack = {
         "finding_id": "F-ONC-1",
         "status": "acknowledged",
-        "actor": "ums",
         "note": "Neza's academy joins the Q2 offering.",
     }
-    return [
-        _intake("mx.convenio.reporting.finding.record.v1", record),
-        _intake("mx.convenio.reporting.finding.change_status.v1", ack),
-    ]
+    return [_intake("mx.convenio.reporting.finding.respond.v1", ack)]
 
 
 def _intake(ce_type: str, data: dict[str, Any]) -> Command:
-    c = command(ce_type, data, key=data["finding_id"], topic="reporting.intake.v1")
+    """ONC's commands on ONC's channel, UMS's responses on UMS's (the catalogue says which)."""
+    c = command(ce_type, data, key=data["finding_id"], topic=topic_for(ce_type).name)
     headers = [(k, SOURCE.encode() if k == "ce_source" else v) for k, v in c.headers]
     return Command(c.topic, c.key, c.value, headers)
 
@@ -319,8 +323,8 @@ def _intake(ce_type: str, data: dict[str, Any]) -> Command:
 def invalid_close() -> Command:
     """UMS may not close a finding: only ONC does."""
     return _intake(
-        "mx.convenio.reporting.finding.change_status.v1",
-        {"finding_id": "F-ONC-1", "status": "closed", "actor": "ums", "note": ""},
+        "mx.convenio.reporting.finding.respond.v1",
+        {"finding_id": "F-ONC-1", "status": "closed", "note": ""},
     )
 
 

@@ -144,6 +144,9 @@ def story(stack: Stack) -> dict[str, Any]:
     publish_and_settle(stack, scenario.definitions(), sent)
     b = scenario.training() + scenario.evaluation() + scenario.analysts()
     publish_and_settle(stack, b, sent)
+    # UMS answers a finding once it is published: its channel is not ONC's, so nothing
+    # orders a response before the finding it answers but UMS reading the findings first.
+    publish_and_settle(stack, scenario.ums_responses(), sent)
     publish_and_settle(stack, scenario.horizon(), sent)
     assert eventually(lambda: set(_findings(stack)) >= RULE_FINDINGS)
     before = cells(stack)

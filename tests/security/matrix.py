@@ -29,10 +29,9 @@ FACT_TOPICS = (
 FEED = ("reporting.indicators.v1", "reporting.findings.v1")
 
 MAY_WRITE: dict[Principal, tuple[str, ...]] = {
-    P.AGENCY_PUBLISHER: (
-        "enrolment.intake.v1",
-        "reporting.intake.v1",  # CATALOGUE: UMS's responses to ONC's findings
-    ),
+    # Findings are ONC's and responses UMS's, each on a channel of its own (design.md):
+    # the agencies' shared credential writes neither.
+    P.AGENCY_PUBLISHER: ("enrolment.intake.v1",),
     P.EVALUATOR: ("evaluation.intake.v1",),
     # `enrolment.*` covers its dead-letter topics too: they are named `<group>.<topic>.dlq`.
     P.SVC_ENROLMENT: ("enrolment.*", "intake.rejections.v1"),
@@ -42,7 +41,8 @@ MAY_WRITE: dict[Principal, tuple[str, ...]] = {
         "intake.rejections.v1",  # CATALOGUE: refusals of analysts' finding commands
     ),
     P.ONC_FEED: (),
-    P.ONC_ANALYST: ("reporting.intake.v1",),  # CATALOGUE: ONC analysts record findings
+    P.ONC_ANALYST: ("reporting.intake.v1",),  # CATALOGUE: ONC's findings channel
+    P.UMS_RESPONDER: ("reporting.responses.intake.v1",),  # CATALOGUE: UMS's responses channel
 }
 
 MAY_READ: dict[Principal, tuple[str, ...]] = {
@@ -57,10 +57,12 @@ MAY_READ: dict[Principal, tuple[str, ...]] = {
         *ENROLMENT_FACTS,
         *EVALUATION_FACTS,
         "reporting.intake.v1",  # CATALOGUE: analysts' findings
+        "reporting.responses.intake.v1",  # CATALOGUE: UMS's responses
         "reporting.*.dlq",
     ),
     P.ONC_FEED: FEED,
-    P.ONC_ANALYST: ("intake.rejections.v1",),  # CATALOGUE: refusals of its findings
+    P.ONC_ANALYST: (*FEED, "intake.rejections.v1"),  # CATALOGUE: refusals of its findings
+    P.UMS_RESPONDER: ("reporting.findings.v1", "intake.rejections.v1"),
 }
 
 

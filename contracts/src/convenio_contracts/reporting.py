@@ -106,7 +106,11 @@ class RecordFinding(_FindingBody):
 
 @register
 class ChangeFindingStatus(Event):
-    """ONC moves a finding along its lifecycle, or UMS records its response."""
+    """ONC moves a finding along its lifecycle (on ONC's channel, ``reporting.intake.v1``).
+
+    The actor is the channel's party, never what the message says: ``actor`` must be ``onc``
+    here, and anything else is refused. UMS answers with :class:`RespondToFinding` on its own
+    channel."""
 
     event_type: ClassVar[str] = "mx.convenio.reporting.finding.change_status.v1"
     key_field: ClassVar[str] = "finding_id"
@@ -114,6 +118,22 @@ class ChangeFindingStatus(Event):
     finding_id: Identifier
     status: FindingStatus
     actor: FindingActor
+    note: Annotated[str, Field(max_length=4000)] = ""
+
+
+@register
+class RespondToFinding(Event):
+    """UMS responds to a finding, on UMS's channel (``reporting.responses.intake.v1``): it
+    acknowledges it, reports progress, or answers without a status change (with a note).
+    There is no actor field: the channel says it is UMS, and only UMS may write there."""
+
+    event_type: ClassVar[str] = "mx.convenio.reporting.finding.respond.v1"
+    key_field: ClassVar[str] = "finding_id"
+
+    finding_id: Identifier
+    status: FindingStatus = Field(
+        description="the status UMS moves the finding to, or its current one for an answer"
+    )
     note: Annotated[str, Field(max_length=4000)] = ""
 
 

@@ -24,6 +24,7 @@ class Principal(StrEnum):
     AGENCY_PUBLISHER = "agency-publisher"
     EVALUATOR = "evaluator"
     ONC_ANALYST = "onc-analyst"
+    UMS_RESPONDER = "ums-responder"
     SVC_ENROLMENT = "svc-enrolment"
     SVC_EVALUATION = "svc-evaluation"
     SVC_REPORTING = "svc-reporting"
@@ -176,7 +177,7 @@ REPORTING_INTAKE = Topic(
     partitions=3,
     key="finding_id",
     owner=Principal.SVC_REPORTING,
-    extra_writers=(Principal.ONC_ANALYST, Principal.AGENCY_PUBLISHER),
+    extra_writers=(Principal.ONC_ANALYST,),
     readers=(Principal.SVC_REPORTING,),
     retention_ms=30 * DAY_MS,
     event_types=_types(
@@ -184,7 +185,21 @@ REPORTING_INTAKE = Topic(
         "reporting.finding.change_status.v1",
     ),
     config=INTAKE_MAX_BYTES,
-    description="ONC analysts' findings, and UMS's responses to them.",
+    description="ONC's channel: analysts' findings and their status changes. Whatever arrives "
+    "here speaks for ONC, because only ONC's analysts may write it.",
+)
+REPORTING_RESPONSES = Topic(
+    name="reporting.responses.intake.v1",
+    partitions=3,
+    key="finding_id",
+    owner=Principal.SVC_REPORTING,
+    extra_writers=(Principal.UMS_RESPONDER,),
+    readers=(Principal.SVC_REPORTING,),
+    retention_ms=30 * DAY_MS,
+    event_types=_types("reporting.finding.respond.v1"),
+    config=INTAKE_MAX_BYTES,
+    description="UMS's channel: its responses to ONC's findings. Whatever arrives here speaks "
+    "for UMS, because only UMS's responder may write it.",
 )
 INTAKE_REJECTIONS = Topic(
     name="intake.rejections.v1",
@@ -192,7 +207,12 @@ INTAKE_REJECTIONS = Topic(
     key="ce_id of the refused command",
     owner=Principal.SVC_ENROLMENT,
     extra_writers=(Principal.SVC_EVALUATION, Principal.SVC_REPORTING),
-    readers=(Principal.AGENCY_PUBLISHER, Principal.EVALUATOR, Principal.ONC_ANALYST),
+    readers=(
+        Principal.AGENCY_PUBLISHER,
+        Principal.EVALUATOR,
+        Principal.ONC_ANALYST,
+        Principal.UMS_RESPONDER,
+    ),
     retention_ms=30 * DAY_MS,
     event_types=_types(
         "enrolment.intake.rejected.v1",
@@ -205,7 +225,7 @@ REPORTING_INDICATORS = Topic(
     partitions=3,
     key="indicator:period:geography[:breakdown]",
     owner=Principal.SVC_REPORTING,
-    readers=(Principal.ONC_FEED,),
+    readers=(Principal.ONC_FEED, Principal.ONC_ANALYST),
     compacted=True,
     event_types=_types("reporting.indicator.published.v1"),
     description="The ONC feed: compacted, so its latest state per cell is the current truth.",
@@ -215,7 +235,7 @@ REPORTING_FINDINGS = Topic(
     partitions=3,
     key="finding_id",
     owner=Principal.SVC_REPORTING,
-    readers=(Principal.ONC_FEED,),
+    readers=(Principal.ONC_FEED, Principal.ONC_ANALYST, Principal.UMS_RESPONDER),
     event_types=_types(
         "reporting.finding.recorded.v1",
         "reporting.finding.status_changed.v1",
@@ -232,6 +252,7 @@ CATALOGUE: tuple[Topic, ...] = (
     EVALUATION_ASSESSMENT,
     EVALUATION_FEEDBACK,
     REPORTING_INTAKE,
+    REPORTING_RESPONSES,
     INTAKE_REJECTIONS,
     REPORTING_INDICATORS,
     REPORTING_FINDINGS,

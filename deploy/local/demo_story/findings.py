@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from convenio_contracts import Event
-from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding
+from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding, RespondToFinding
 
 from .courses import FIE, OFFERINGS
 from .days import quarter_of, today_in_mexico
@@ -26,16 +26,14 @@ def findings(today: dt.date | None = None) -> list[Event]:
             evidence="Todas las celdas de Zacazonapan se publican suprimidas (menos de 5 "
             "policías por celda).",
         ),
-        ChangeFindingStatus(
+        RespondToFinding(
             finding_id="ONC-2026-001",
             status="acknowledged",
-            actor="ums",
             note="UMS abrirá una oferta regional con municipios vecinos.",
         ),
-        ChangeFindingStatus(
+        RespondToFinding(
             finding_id="ONC-2026-001",
             status="in_progress",
-            actor="ums",
             note="Oferta regional en Valle de Bravo en programación.",
         ),
         RecordFinding(

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding
+from convenio_contracts.reporting import ChangeFindingStatus, RecordFinding, RespondToFinding
 from reporting.domain import findings as f
 from reporting.domain.cells import CellId
 from reporting.domain.feed import Figure
@@ -176,7 +176,10 @@ def record(finding_id: str = "F-1", evidence: str = "Pass rate 0.42 in 2026-Q1")
     )
 
 
-def change(status: str, actor: str, note: str = "") -> ChangeFindingStatus:
+def change(status: str, actor: str, note: str = "") -> ChangeFindingStatus | RespondToFinding:
+    """ONC's command on ONC's channel; UMS's response on UMS's."""
+    if actor == "ums":
+        return RespondToFinding(finding_id="F-1", status=status, note=note)
     return ChangeFindingStatus(finding_id="F-1", status=status, actor=actor, note=note)
 
 
@@ -219,7 +222,7 @@ def test_refused_finding_commands_are_answered_with_a_reason(feed) -> None:
         record(evidence="other text"),  # same id, other content
         record("F-2", evidence="officer off_0123456789abcdef0123456789abcdef failed"),
         change("closed", "ums"),  # only ONC closes
-        ChangeFindingStatus(finding_id="F-404", status="acknowledged", actor="ums"),
+        RespondToFinding(finding_id="F-404", status="acknowledged"),
     )
     answers = [r for r in feed.take_outbox() if r.topic != "reporting.indicators.v1"]
     assert outcomes(answers) == [
@@ -230,3 +233,34 @@ def test_refused_finding_commands_are_answered_with_a_reason(feed) -> None:
     ]
     assert set(feed.findings()) == {"F-1"}
     assert feed.findings()["F-1"].status == "open"
+
+
+def test_onc_s_channel_speaks_for_onc_only(feed) -> None:
+    """A status change on ONC's channel that claims to be UMS's is refused, and changes
+    nothing: the actor is the channel's party, never what the message says."""
+    feed.send((record(), AT))
+    feed.take_outbox()
+    feed.send(
+        ChangeFindingStatus(finding_id="F-1", status="acknowledged", actor="ums", note="ok"),
+        ChangeFindingStatus(finding_id="F-1", status="acknowledged", actor="rule", note="ok"),
+    )
+    answers = [r for r in feed.take_outbox() if r.topic != "reporting.indicators.v1"]
+    assert outcomes(answers) == ["intake.rejected:invalid_request"] * 2
+    assert "speaks for ONC" in json.loads(answers[0].value)["message"]
+    assert feed.findings()["F-1"].status == "open"
+
+
+def test_a_ums_response_is_recorded_as_ums_s_and_cannot_close(feed) -> None:
+    feed.send((record(), AT))
+    feed.take_outbox()
+    feed.send(
+        RespondToFinding(finding_id="F-1", status="acknowledged", note="on it"),
+        RespondToFinding(finding_id="F-1", status="closed", note="done"),
+    )
+    rows = [r for r in feed.take_outbox() if r.topic != "reporting.indicators.v1"]
+    assert outcomes(rows) == [
+        "finding.status_changed:acknowledged",
+        "intake.rejected:invalid_transition",
+    ]
+    assert json.loads(rows[0].value)["actor"] == "ums"
+    assert feed.findings()["F-1"].status == "acknowledged"

@@ -43,6 +43,7 @@ from convenio_contracts.topics import (
     REPORTING_FINDINGS,
     REPORTING_INDICATORS,
     REPORTING_INTAKE,
+    REPORTING_RESPONSES,
     Principal,
     subscriptions,
     topic,
@@ -61,7 +62,8 @@ FLUSH_EVERY = 20_000
 
 
 def replay_topics() -> list[str]:
-    facts_ = [t.name for t in subscriptions(Principal.SVC_REPORTING) if t != REPORTING_INTAKE]
+    intake = {REPORTING_INTAKE.name, REPORTING_RESPONSES.name}
+    facts_ = [t.name for t in subscriptions(Principal.SVC_REPORTING) if t.name not in intake]
     return [*facts_, REPORTING_FINDINGS.name]
 
 

@@ -9,6 +9,7 @@ from convenio_contracts.reporting import (
     FindingRecorded,
     FindingStatusChanged,
     RecordFinding,
+    RespondToFinding,
 )
 
 from . import findings
@@ -17,6 +18,7 @@ from .facts import FACT_HANDLERS
 INTAKE_HANDLERS: dict[str, Handler] = {
     RecordFinding.event_type: findings.record_finding,
     ChangeFindingStatus.event_type: findings.change_status,
+    RespondToFinding.event_type: findings.respond,
 }
 HANDLERS: dict[str, Handler] = FACT_HANDLERS | INTAKE_HANDLERS
 """What the live service consumes: the fact topics and its intake."""

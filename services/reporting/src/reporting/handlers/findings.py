@@ -1,5 +1,8 @@
 """The findings intake: an ONC analyst records an area of opportunity; ONC and UMS move it
-along its lifecycle, and UMS's responses are kept. A refused command becomes a rejection on
+along its lifecycle, and UMS's responses are kept. Who acts is the channel's party, never what
+a message says of itself: ONC's commands arrive on ``reporting.intake.v1``, which only ONC's
+analysts may write, and UMS's responses on ``reporting.responses.intake.v1``, which only UMS's
+responder may write (ACLs from the catalogue). A refused command becomes a rejection on
 ``intake.rejections.v1`` saying why. Replays rebuild the same state from ``reporting.findings.v1``.
 """
 
@@ -14,10 +17,12 @@ from convenio_contracts import CloudEvent
 from convenio_contracts.rejections import RejectionReason
 from convenio_contracts.reporting import (
     ChangeFindingStatus,
+    FindingActor,
     FindingRecorded,
     FindingStatus,
     FindingStatusChanged,
     RecordFinding,
+    RespondToFinding,
 )
 
 from ..adapters.facts import FactBuffer
@@ -106,33 +111,58 @@ def record_finding(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 def change_status(uow: UnitOfWork, event: CloudEvent) -> None:
+    """ONC's channel: whatever arrives here speaks for ONC (only its analysts may write it)."""
     cmd = event.data
     assert isinstance(cmd, ChangeFindingStatus)
-    row = uow.session.get(FindingRow, cmd.finding_id)
+    if cmd.actor.value != lifecycle.ONC:
+        _refuse(
+            uow,
+            lifecycle.Refused(
+                lifecycle.Refusal.INVALID_REQUEST,
+                f"this channel speaks for ONC, not {cmd.actor.value!r}: UMS responds on "
+                "reporting.responses.intake.v1",
+            ),
+        )
+        return
+    _move(uow, event, cmd.finding_id, cmd.status, cmd.note, FindingActor.ONC)
+
+
+def respond(uow: UnitOfWork, event: CloudEvent) -> None:
+    """UMS's channel: whatever arrives here speaks for UMS (only its responder may write it)."""
+    cmd = event.data
+    assert isinstance(cmd, RespondToFinding)
+    _move(uow, event, cmd.finding_id, cmd.status, cmd.note, FindingActor.UMS)
+
+
+def _move(
+    uow: UnitOfWork,
+    event: CloudEvent,
+    finding_id: str,
+    status: FindingStatus,
+    note: str,
+    actor: FindingActor,
+) -> None:
+    row = uow.session.get(FindingRow, finding_id)
     try:
         if row is None:
-            raise lifecycle.Refused(
-                lifecycle.Refusal.UNKNOWN_FINDING, f"no finding {cmd.finding_id}"
-            )
-        if (leak := lifecycle.identity_in(cmd.note)) is not None:
+            raise lifecycle.Refused(lifecycle.Refusal.UNKNOWN_FINDING, f"no finding {finding_id}")
+        if (leak := lifecycle.identity_in(note)) is not None:
             raise lifecycle.Refused(
                 lifecycle.Refusal.INVALID_REQUEST, f"the note seems to carry a {leak}"
             )
-        lifecycle.check_transition(row.status, cmd.status.value, cmd.actor.value, cmd.note)
+        lifecycle.check_transition(row.status, status.value, actor.value, note)
     except lifecycle.Refused as refusal:
         _refuse(uow, refusal)
         return
     previous = row.status
-    _apply_change(
-        uow.session, row, cmd.status.value, cmd.actor.value, cmd.note, micros_of(event.time)
-    )
+    _apply_change(uow.session, row, status.value, actor.value, note, micros_of(event.time))
     uow.emit(
         FindingStatusChanged(
             finding_id=row.finding_id,
-            status=cmd.status,
+            status=status,
             previous_status=FindingStatus(previous),
-            actor=cmd.actor,
-            note=cmd.note,
+            actor=actor,
+            note=note,
             changed_at=event.time,
         )
     )
