@@ -33,6 +33,7 @@ def generated() -> dict[str, str]:
     files = {
         "base/kafka/topics.yaml": dump_all(strimzi.kafka_topics()),
         "base/kafka/users.yaml": dump_all(strimzi.kafka_users()),
+        "base/keda/lag-reader.yaml": dump_all(workloads.lag_reader()),
     }
     for service in SERVICES:
         files[f"base/{service.name}/workload.yaml"] = dump_all(workloads.workload(service))

@@ -210,3 +210,17 @@ def test_a_migration_from_another_image(k8s_copy: Path) -> None:
     assert problems_in(k8s_copy) == [
         "Deployment reporting: the migrate init container must use the service's own image"
     ]
+
+
+def test_a_scaler_reading_lag_with_a_services_credential(k8s_copy: Path) -> None:
+    """KEDA must use the Describe-only lag reader: a service's user can read its intake."""
+    add_patch(
+        k8s_copy,
+        {"kind": "TriggerAuthentication", "name": "keda-lag"},
+        [{"op": "replace", "path": "/spec/secretTargetRef/0/name", "value": "svc-enrolment"}],
+    )
+    problems = problems_in(k8s_copy)
+    assert (
+        "TriggerAuthentication keda-lag: password must come from secret keda-lag, "
+        "the Describe-only lag reader, not a service's" in problems
+    ), problems
