@@ -163,9 +163,7 @@ FLOOD_SOURCE = "/agency/academia-flood"
 
 
 @pytest.mark.smoke
-def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(
-    stack, workload
-) -> None:
+def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(stack, workload) -> None:
     """One publisher floods intake with garbage, far past the dead-letter breaker's limits;
     every other publisher's events keep flowing, and no record is lost: each garbage record is
     dead-lettered once, counted against its source, and the source raises an alert without
@@ -187,9 +185,15 @@ def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(
     assert FLOOD_SOURCE in report["alerts"]["dead_letter_flood"]["sources"], report
     text = _metrics(stack, "enrolment")
     assert _metric_value(text, "convenio_source_flooding", source=FLOOD_SOURCE) == 1
-    assert _metric_value(
-        text, "convenio_source_dead_lettered_total", source=FLOOD_SOURCE, reason="malformed_payload"
-    ) == 300
+    assert (
+        _metric_value(
+            text,
+            "convenio_source_dead_lettered_total",
+            source=FLOOD_SOURCE,
+            reason="malformed_payload",
+        )
+        == 300
+    )
     unknown = _metric_value(text, "convenio_source_dead_lettered_total", source="unknown")
     assert unknown == 20, "records whose headers cannot be read count against 'unknown'"
     publisher.wait_for(0.5)
@@ -215,9 +219,12 @@ def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(
     assert reasons == Counter(
         malformed_payload=300, invalid_header=20, source_quarantined=len(paused)
     ), reasons
-    assert _metric_value(
-        _metrics(stack, "enrolment"), "convenio_source_quarantined", source=FLOOD_SOURCE
-    ) == 1
+    assert (
+        _metric_value(
+            _metrics(stack, "enrolment"), "convenio_source_quarantined", source=FLOOD_SOURCE
+        )
+        == 1
+    )
 
 
 def _replace_source(headers: list[tuple[str, bytes]], source: str) -> list[tuple[str, bytes]]:

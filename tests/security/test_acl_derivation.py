@@ -107,7 +107,9 @@ def test_the_lag_reader_may_only_describe_the_services_groups_and_topics() -> No
     assert groups == set(CONSUMER_GROUPS.values())
     consumed = {t.name for p in CONSUMER_GROUPS for t in subscriptions(p)}
     assert {r.resource_name for r in rules if r.resource_type is ResourceType.TOPIC} == consumed
-    assert not any(may(P.KEDA_LAG, op, t) for op in (Operation.READ, Operation.WRITE) for t in TOPICS)
+    assert not any(
+        may(P.KEDA_LAG, op, t) for op in (Operation.READ, Operation.WRITE) for t in TOPICS
+    )
     assert not any(may_use_group(P.KEDA_LAG, g) for g in CONSUMER_GROUPS.values())
 
 

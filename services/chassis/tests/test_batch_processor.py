@@ -13,9 +13,9 @@ from sqlmodel import Field, SQLModel, select
 from convenio_chassis.consumer import BatchProcessor, UnitOfWork
 from convenio_chassis.db import create_tables, make_engine, session_factory
 from convenio_chassis.dlq import DeadLetterBreaker
-from convenio_chassis.quarantine import Quarantine
 from convenio_chassis.inbox import ProcessedMessage
 from convenio_chassis.outbox import OutboxRecord
+from convenio_chassis.quarantine import Quarantine
 from convenio_contracts import CloudEvent, encode
 from convenio_contracts.enrolment import OfficerRegistered, RegisterOfficer
 from convenio_contracts.rejections import RejectionReason

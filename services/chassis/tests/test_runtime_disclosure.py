@@ -4,6 +4,7 @@ unauthenticated readiness report. And the operator's quarantine switch, guarded 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator, Sequence
@@ -15,12 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from convenio_chassis.db import create_tables
+from convenio_chassis.health import Health
 from convenio_chassis.http_auth import token_digest
 from convenio_chassis.inbox import ProcessedMessage
 from convenio_chassis.logs import log_handler
+from convenio_chassis.metrics import Metrics
 from convenio_chassis.outbox import OutboxRecord
+from convenio_chassis.relay import OutboxRelay
 from convenio_chassis.runtime import ServiceDefinition, create_app
-from convenio_chassis.settings import HttpSettings, ServiceSettings
+from convenio_chassis.settings import HttpSettings, OutboxSettings, ServiceSettings
 from convenio_contracts.enrolment import RegisterOfficer
 from convenio_contracts.topics import Principal
 
@@ -174,3 +178,30 @@ def test_quarantined_sources_come_from_settings(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CONSUMER_QUARANTINED_SOURCES", '["/agency/academia-flood"]')
     client = make_client(tmp_path, [])
     assert client.app.state.runtime.quarantine.paused == ["/agency/academia-flood"]
+
+
+async def test_a_relay_that_cannot_read_its_outbox_shows_the_class_only(log_text) -> None:
+    def broken_sessions() -> Any:
+        raise postgres_duplicate_key()
+
+    health = Health()
+    relay = OutboxRelay(
+        broken_sessions,
+        lambda: None,  # type: ignore[arg-type,return-value]  # never reached: no row is read
+        OutboxSettings(poll_interval_s=0.05, retry_backoff_max_s=0.1),
+        health,
+        Metrics(),
+    )
+    relay.start()
+    try:
+        for _ in range(50):
+            if health.report()["checks"]["outbox_relay"]["detail"]:  # type: ignore[index]
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await relay.stop(drain_timeout=0.5)
+    detail = health.report()["checks"]["outbox_relay"]["detail"]  # type: ignore[index]
+    assert detail == "cannot read outbox: IntegrityError"
+    logged = log_text.getvalue()
+    assert "outbox relay cannot read the outbox: IntegrityError" in logged
+    assert SENTINEL not in logged

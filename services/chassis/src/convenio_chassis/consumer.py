@@ -4,8 +4,8 @@ The batch is handled in a worker thread (the database is synchronous), committed
 then are the Kafka offsets committed (at least once). A redelivered ``ce_id`` is skipped by the
 inbox (effects once). A record that cannot be accepted becomes a dead letter, written in the
 same transaction, and counted against its source; a source an operator paused is diverted to
-the dead-letter topic whole (``quarantine.py``). Transient database errors roll the batch back and retry it with backoff: they
-are never dead-lettered and never skipped.
+the dead-letter topic whole (``quarantine.py``). Transient database errors roll the batch back
+and retry it with backoff: they are never dead-lettered and never skipped.
 """
 
 from __future__ import annotations

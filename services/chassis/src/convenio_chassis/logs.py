@@ -25,9 +25,7 @@ from typing import IO
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
-_ExcInfo = (
-    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
-)
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 _handling: ContextVar[tuple[str | None, str | None]] = ContextVar(
     "convenio_handling", default=(None, None)
@@ -54,7 +52,7 @@ def exception_summary(exc: BaseException) -> str:
     file:line in function``, with the classes of the exceptions it was raised from."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}"
-    causes = []
+    causes: list[str] = []
     inner = exc.__cause__ or exc.__context__
     while inner is not None and len(causes) < 5:
         causes.append(type(inner).__name__)

@@ -24,6 +24,7 @@ from aiokafka.errors import KafkaError
 from . import outbox
 from .db import SessionFactory, is_transient
 from .health import Health
+from .logs import exception_summary
 from .metrics import Metrics
 from .settings import OutboxSettings
 from .tracing import TRACE_KEYS, start_publish_span

@@ -200,7 +200,9 @@ class Runtime:
         flooding = self.breaker.flooding()
         if flooding:
             log.warning("sources flooding the dead-letter topics: %s", ", ".join(sorted(flooding)))
-        self.health.alert("dead_letter_flood", **({"sources": sorted(flooding)} if flooding else {}))
+        self.health.alert(
+            "dead_letter_flood", **({"sources": sorted(flooding)} if flooding else {})
+        )
         paused = [self.quarantine.label(s) for s in self.quarantine.paused]
         self.health.alert("quarantined_sources", **({"sources": paused} if paused else {}))
 
