@@ -205,3 +205,26 @@ async def test_a_relay_that_cannot_read_its_outbox_shows_the_class_only(log_text
     logged = log_text.getvalue()
     assert "outbox relay cannot read the outbox: IntegrityError" in logged
     assert SENTINEL not in logged
+
+
+async def test_a_flooding_source_raises_an_alert_that_clears_when_it_recovers(
+    tmp_path, monkeypatch, agency
+) -> None:
+    monkeypatch.setenv("CONSUMER_DLQ_WINDOW", "4")
+    monkeypatch.setenv("CONSUMER_DLQ_MIN_INVALID", "2")
+    client = make_client(tmp_path, [])
+    runtime = client.app.state.runtime
+    runtime.health.set("kafka", True)
+    runtime.health.set("outbox_relay", True)
+    garbage = [agency.Record(b"x", agency.registration("CUIP0000000005").headers)] * 3
+    outcome = await runtime.handle_batch(tuple(garbage))
+    assert len(outcome.dead_letters) == 3
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["alerts"]["dead_letter_flood"] == {"sources": ["/tests"]}
+    assert 'convenio_source_flooding{source="/tests"} 1.0' in client.get("/metrics").text
+
+    valid = [agency.registration(f"CUIP000000010{i}") for i in range(4)]
+    await runtime.handle_batch(tuple(valid))
+    assert "dead_letter_flood" not in client.get("/health/ready").json()["alerts"]
+    assert 'convenio_source_flooding{source="/tests"} 0.0' in client.get("/metrics").text

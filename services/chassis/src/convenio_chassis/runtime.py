@@ -120,6 +120,7 @@ class Runtime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._failure_backoff = Backoff()
+        self._flooding: set[str] = set()
         self.health.pending("database", "kafka")
         self.metrics.watch(self.health)
         self.metrics.watch_sources(self.breaker, self.quarantine)
@@ -189,8 +190,7 @@ class Runtime:
                 continue
             self.health.set("consumer", True)
             self.health.set("kafka", True, "consuming")
-            if outcome.dead_letters:
-                self._show_sources()
+            self._show_sources()
             self.relay.wake()
             return outcome
 
@@ -198,8 +198,9 @@ class Runtime:
         """Flooding and paused sources as readiness alerts, which never make it red: one
         publisher's garbage must not take the service from everyone else."""
         flooding = self.breaker.flooding()
-        if flooding:
-            log.warning("sources flooding the dead-letter topics: %s", ", ".join(sorted(flooding)))
+        if flooding != self._flooding:
+            log.warning("sources flooding the dead-letter topics: %s", sorted(flooding) or "none")
+            self._flooding = flooding
         self.health.alert(
             "dead_letter_flood", **({"sources": sorted(flooding)} if flooding else {})
         )
