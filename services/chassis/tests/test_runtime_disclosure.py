@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from convenio_chassis.db import create_tables
@@ -72,12 +73,20 @@ def log_text() -> Iterator[io.StringIO]:
     root.setLevel(level)
 
 
-def make_client(tmp_path: Path, failures: list[BaseException]) -> TestClient:
-    """A service whose prefetch raises each of ``failures`` once, in order, then succeeds."""
+def make_client(
+    tmp_path: Path,
+    failures: list[BaseException],
+    database_url: str | None = None,
+    prefetch: Callable[[Any], None] | None = None,
+) -> TestClient:
+    """A service whose prefetch raises each of ``failures`` once, in order, then succeeds (or
+    runs ``prefetch`` with the batch's session)."""
 
     def before_batch(session: Any, events: Any) -> None:
         if failures:
             raise failures.pop(0)
+        if prefetch is not None:
+            prefetch(session)
 
     definition = ServiceDefinition(
         name="enrolment",
@@ -86,7 +95,7 @@ def make_client(tmp_path: Path, failures: list[BaseException]) -> TestClient:
         before_batch=before_batch,
     )
     settings = ServiceSettings(
-        database_url=f"sqlite:///{tmp_path}/service.db",
+        database_url=database_url or f"sqlite:///{tmp_path}/service.db",
         http=HttpSettings(write_token_sha256=token_digest(TOKEN)),
     )
     app = create_app(definition, settings, configure_process=False)
@@ -109,6 +118,31 @@ async def test_a_failed_batch_shows_the_error_class_but_not_its_detail(
     assert "IntegrityError" in logged
     assert "test_runtime_disclosure.py" in logged  # where it was raised is kept
     assert SENTINEL not in logged
+
+
+@pytest.mark.postgres
+async def test_a_real_postgresql_duplicate_key_stays_out_of_logs_and_readiness(
+    tmp_path, log_text, agency, postgres_url
+) -> None:
+    """PostgreSQL's own DETAIL line quotes the key: the real driver's message, not a copy."""
+
+    def insert_the_sentinel(session: Any) -> None:
+        session.execute(text("INSERT INTO sentinel_officer (cuip) VALUES (:c)"), {"c": SENTINEL})
+
+    client = make_client(tmp_path, [], postgres_url, insert_the_sentinel)
+    with client.app.state.runtime.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE sentinel_officer (cuip text PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO sentinel_officer (cuip) VALUES (:c)"), {"c": SENTINEL})
+    message = Message([agency.registration("CUIP0000000006")])
+    await client.app.state.runtime.consume(message)
+    assert message.nacked == 1
+    ready = client.get("/health/ready").text
+    assert "IntegrityError" in ready
+    logged = log_text.getvalue()
+    assert "IntegrityError" in logged
+    assert SENTINEL not in ready
+    assert SENTINEL not in logged
+    client.app.state.runtime.engine.dispose()
 
 
 async def test_a_retried_batch_logs_the_error_class_but_not_its_detail(
