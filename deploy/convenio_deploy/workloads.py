@@ -131,7 +131,7 @@ def _container(service: ServiceSpec) -> dict[str, Any]:
             "limits": {"cpu": "1", "memory": "512Mi"},
         },
         # Startup allows a minute for the first broker connection; liveness only asks whether
-        # the process answers, so a halted consumer (DLQ breaker) is not killed.
+        # the process answers, so a consumer retrying a failing batch is not killed.
         "startupProbe": _http_probe("/health/live", 2, 30),
         "livenessProbe": _http_probe("/health/live", 10, 3),
         "readinessProbe": _http_probe("/health/ready", 5, 3),
