@@ -47,7 +47,8 @@ class Quarantine:
 
     @property
     def paused(self) -> list[str]:
-        return sorted(self._paused)
+        with self._lock:  # an operator's request may change the set while metrics read it
+            return sorted(self._paused)
 
     def pause(self, source: str) -> None:
         with self._lock:
