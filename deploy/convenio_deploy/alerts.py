@@ -61,7 +61,8 @@ def _stuck(group: str, job: str) -> Alert:
         severity="page",
         summary="{{ $labels.consumergroup }} has lag on {{ $labels.topic }} but has read "
         "nothing from it for 5 minutes",
-        why="Records wait but none arrive: a rebalance loop, an ACL error, a halted breaker. "
+        why="Records wait but none arrive: a rebalance loop, an ACL error, a batch failing "
+        "again and again (readiness `consumer`). "
         "Readiness says which. Quiet topics alone are normal: this alerts only with lag.",
         labels={"consumergroup": group},  # one rule per group: labels tell them apart
     )
@@ -82,21 +83,25 @@ ALERTS: tuple[Alert, ...] = (
     Alert(
         name="ConvenioDeadLetterFlood",
         signal="Dead-letter flood",
-        expr="sum by (job) (rate(convenio_records_dead_lettered_total[5m])) > 1",
+        expr="max by (job, source) (convenio_source_flooding) == 1",
         for_="5m",
         severity="page",
-        summary="{{ $labels.job }} dead-letters more than one record a second",
-        why="A bad deploy or a broken publisher. The breaker halts the consumer rather than "
-        "dead-letter everything; fix, then restart.",
+        summary="{{ $labels.job }}: source {{ $labels.source }} sends mostly records it "
+        "cannot accept",
+        why="One source (its `ce_source`; `unknown` when unreadable, `other` past the label "
+        "limit) sends mostly garbage. The consumer goes on: every such record is dead-lettered "
+        "(`convenio_source_dead_lettered_total`) and other sources flow (ADR 0080). Tell the "
+        'publisher; if it keeps on, pause it ("Pausing a source"). Every source at once points '
+        "at our own deploy: roll back, then re-drive.",
     ),
     Alert(
-        name="ConvenioDeadLetterBreakerOpen",
-        signal="Dead-letter breaker",
-        expr='min by (job) (convenio_health_check_ok{check="dead_letter_breaker"}) == 0',
-        severity="page",
-        summary="{{ $labels.job }} stopped consuming: its dead-letter breaker tripped",
-        why="Too many records in a window were invalid: the consumer halted instead of "
-        "dead-lettering everything. Find the cause in the dead letters, fix, then restart.",
+        name="ConvenioSourceQuarantined",
+        signal="Source quarantined",
+        expr="max by (job, source) (convenio_source_quarantined) == 1",
+        severity="ticket",
+        summary="{{ $labels.job }}: source {{ $labels.source }} is paused",
+        why="An operator paused the source: its records, valid or not, go to the DLQ as "
+        "`source_quarantined`. Re-drive them once the publisher is fixed, then release it.",
     ),
     Alert(
         name="ConvenioHandlerErrors",
@@ -154,13 +159,13 @@ ALERTS: tuple[Alert, ...] = (
     Alert(
         name="ConvenioNotReady",
         signal="Readiness",
-        expr='min by (job, check) (convenio_health_check_ok{check!="dead_letter_breaker"}) == 0',
+        expr="min by (job, check) (convenio_health_check_ok) == 0",
         for_="2m",
         severity="page",
         summary="{{ $labels.job }} is not ready: check {{ $labels.check }} fails",
         why="`GET /health/ready` names the failing check (`database`, `kafka`, `consumer`, "
-        "`outbox_relay`, `feed_refresh`, `expiry_scheduler`) and the reason. A tripped "
-        "breaker pages as `ConvenioDeadLetterBreakerOpen` instead.",
+        "`outbox_relay`, `feed_refresh`, `expiry_scheduler`) and the reason, an exception's "
+        "class only. Flooding and paused sources (`alerts`) never make it red.",
     ),
     Alert(
         name="ConvenioHandlerSlow",

@@ -2,8 +2,8 @@
 ``deploy/k8s/base/monitoring/convenio-dashboard.json`` (a ConfigMap labelled for Grafana's
 dashboard sidecar) and ``deploy/compose/grafana/dashboards/convenio.json`` (provisioned in the
 compose stack). One row per question an operator asks: is work flowing, is anyone behind, is
-anything stuck in the outbox, are records being refused, is the breaker open, is the ONC feed
-fresh.
+anything stuck in the outbox, are records being refused, is a source flooding or paused, is
+the ONC feed fresh.
 
 The data source is a variable, so the same JSON works with whatever Prometheus a Grafana has;
 ``job`` (one per service) filters every panel. Every expression uses only exported metrics
@@ -154,29 +154,21 @@ ROWS: tuple[tuple[str, tuple[Panel, ...]], ...] = (
         ),
     ),
     (
-        "Breaker and readiness",
+        "Sources and readiness",
         (
             Panel(
-                "Dead-letter breaker",
-                "Open (halted) once too many records in a window were invalid; the service "
-                "sets the check only when it trips, so closed shows for every service that "
-                "reports metrics.",
+                "Flooding and paused sources",
+                "Sources whose records are mostly refused (flooding: an alert, the consumer goes "
+                "on and other sources flow) and sources an operator paused (ADR 0080).",
                 (
                     (
-                        'min by (job) (convenio_health_check_ok{check="dead_letter_breaker",'
-                        f"{JOB}}}) or max by (job) (0 * convenio_outbox_backlog{{{JOB}}} + 1)",
-                        "{{job}}",
+                        f"max by (job, source) (convenio_source_flooding{{{JOB}}}) > 0",
+                        "flooding {{source}} ({{job}})",
                     ),
-                ),
-                kind="stat",
-                mappings=(
-                    {
-                        "type": "value",
-                        "options": {
-                            "0": {"text": "open: halted", "color": "red"},
-                            "1": {"text": "closed", "color": "green"},
-                        },
-                    },
+                    (
+                        f"max by (job, source) (convenio_source_quarantined{{{JOB}}}) > 0",
+                        "paused {{source}} ({{job}})",
+                    ),
                 ),
             ),
             Panel(

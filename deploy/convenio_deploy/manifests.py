@@ -55,6 +55,7 @@ def generated(root: Path = REPO) -> dict[str, str]:
     files = {
         f"{k8s}/kafka/topics.yaml": dump_all(strimzi.kafka_topics()),
         f"{k8s}/kafka/users.yaml": dump_all(strimzi.kafka_users()),
+        f"{k8s}/keda/lag-reader.yaml": dump_all(workloads.lag_reader()),
     }
     for service in SERVICES:
         documents = [*workloads.workload(service), monitoring.service_monitor(service)]

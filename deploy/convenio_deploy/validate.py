@@ -30,7 +30,7 @@ from .services import (
 )
 from .strimzi import acls_of, expected_acls
 from .tools import kustomize_build
-from .workloads import migrate_command
+from .workloads import LAG_READER, migrate_command
 
 Doc = dict[str, Any]
 OVERLAYS = ("dev", "prod")
@@ -323,10 +323,10 @@ def check_scalers(docs: list[Doc]) -> list[str]:
             auth = auths.get(trigger.get("authenticationRef", {}).get("name", ""))
             if auth is None:
                 problems.append(f"{where}: trigger has no TriggerAuthentication")
-            elif not _auth_uses_secret(auth, service.principal.value):
+            elif not _auth_uses_secret(auth, LAG_READER):
                 problems.append(
                     f"TriggerAuthentication {auth['metadata']['name']}: password must come "
-                    f"from secret {service.principal.value}"
+                    f"from secret {LAG_READER}, the Describe-only lag reader, not a service's"
                 )
         wanted = {t.name for t in service.topics}
         if topics != wanted:

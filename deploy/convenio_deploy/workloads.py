@@ -1,5 +1,6 @@
 """Each service's Kubernetes workload, generated from ``SERVICES`` and the catalogue: the
-Deployment and its Service, PodDisruptionBudget, NetworkPolicy and KEDA scaler.
+Deployment and its Service, PodDisruptionBudget, NetworkPolicy and KEDA scaler; and the one
+lag reader's credentials every scaler shares.
 
 Each pod migrates its database before the service starts, in an init container; the service
 itself then leaves the schema alone (``MIGRATE_ON_START=false``, docs/deploy.md "Migrations").
@@ -11,6 +12,8 @@ Secrets appear by reference only: the SCRAM password from the Strimzi ``KafkaUse
 from __future__ import annotations
 
 from typing import Any
+
+from convenio_contracts.topics import Principal
 
 from .services import (
     CLUSTER,
@@ -128,7 +131,7 @@ def _container(service: ServiceSpec) -> dict[str, Any]:
             "limits": {"cpu": "1", "memory": "512Mi"},
         },
         # Startup allows a minute for the first broker connection; liveness only asks whether
-        # the process answers, so a halted consumer (DLQ breaker) is not killed.
+        # the process answers, so a consumer retrying a failing batch is not killed.
         "startupProbe": _http_probe("/health/live", 2, 30),
         "livenessProbe": _http_probe("/health/live", 10, 3),
         "readinessProbe": _http_probe("/health/ready", 5, 3),
@@ -239,27 +242,38 @@ def network_policy(service: ServiceSpec) -> dict[str, Any]:
     }
 
 
-def trigger_authentication(service: ServiceSpec) -> dict[str, Any]:
-    """KEDA reads lag with the service's own SCRAM user: the password and CA from their
-    secrets, the user name from the Deployment's environment."""
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "TriggerAuthentication",
-        "metadata": _metadata(service, f"{service.name}-kafka"),
-        "spec": {
-            "secretTargetRef": [
-                {"parameter": "password", "name": service.principal.value, "key": "password"},
-                {"parameter": "ca", "name": KAFKA_CA_SECRET, "key": "ca.crt"},
-            ],
-            "env": [
-                {
-                    "parameter": "username",
-                    "name": "KAFKA_SASL_USERNAME",
-                    "containerName": service.name,
-                }
-            ],
+LAG_READER = Principal.KEDA_LAG.value
+"""KEDA reads lag as its own principal, allowed only Describe on the services' groups and
+topics (``convenio_contracts.acl``), never a service's credential, which reads intake."""
+
+
+def lag_reader() -> list[dict[str, Any]]:
+    """The one TriggerAuthentication every scaler uses: the ``keda-lag`` SCRAM password and the
+    cluster CA from their secrets, the user name from a ConfigMap (Strimzi's user secret holds
+    only the password)."""
+    metadata = {"name": LAG_READER, "labels": PART_OF | {"app.kubernetes.io/component": "keda"}}
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": metadata,
+            "data": {"username": LAG_READER},
         },
-    }
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "TriggerAuthentication",
+            "metadata": metadata,
+            "spec": {
+                "secretTargetRef": [
+                    {"parameter": "password", "name": LAG_READER, "key": "password"},
+                    {"parameter": "ca", "name": KAFKA_CA_SECRET, "key": "ca.crt"},
+                ],
+                "configMapTargetRef": [
+                    {"parameter": "username", "name": LAG_READER, "key": "username"}
+                ],
+            },
+        },
+    ]
 
 
 def scaled_object(service: ServiceSpec) -> dict[str, Any]:
@@ -287,7 +301,7 @@ def scaled_object(service: ServiceSpec) -> dict[str, Any]:
                         "sasl": "scram_sha512",
                         "tls": "enable",
                     },
-                    "authenticationRef": {"name": f"{service.name}-kafka"},
+                    "authenticationRef": {"name": LAG_READER},
                 }
                 for topic in service.topics
             ],
@@ -301,6 +315,5 @@ def workload(service: ServiceSpec) -> list[dict[str, Any]]:
         http_service(service),
         disruption_budget(service),
         network_policy(service),
-        trigger_authentication(service),
         scaled_object(service),
     ]

@@ -33,6 +33,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -64,6 +65,9 @@ JVM_GC_OPTS = (
 MARKER_NAME = ".complete"
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 ADMIN_USER = "admin"
+CONTROLLER_USER = "controller"
+"""The node's own principal on its CONTROLLER listener (SASL/PLAIN): a named super user, so
+no ``User:ANONYMOUS`` is needed there."""
 STOP_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.5
 TAIL_LINES = 40
@@ -265,13 +269,20 @@ def server_properties(
     sasl_users: Mapping[str, str] | None,
     tls: BrokerTls | None = None,
     tls_ports: Mapping[str, int] | None = None,
+    controller_password: str | None = None,
 ) -> str:
     """server.properties for a combined broker+controller node with a static quorum.
 
     Static voters mean no ``--standalone`` at format time. Every replication factor is 1 and
     thread counts are small because this runs on 2-core machines next to the tests. With
     ``tls``, ``tls_ports`` gives the port of each extra TLS listener (``SASL_SSL``, ``SSL``).
+    With ``sasl_users``, the CONTROLLER listener needs ``controller_password`` too: it is
+    SASL/PLAIN for the node's own ``controller`` user, so nobody anonymous reaches it. The
+    file then holds passwords: write it for its owner alone.
     """
+    if sasl_users and not controller_password:
+        raise ValueError("a SASL broker needs a controller_password for its CONTROLLER listener")
+    controller_protocol = "SASL_PLAINTEXT" if sasl_users else "PLAINTEXT"
     protocol = "SASL_PLAINTEXT" if sasl_users else "PLAINTEXT"
     client = {protocol: port, **(tls_ports or {})}
     listeners = ",".join(f"{name}://127.0.0.1:{p}" for name, p in client.items())
@@ -282,7 +293,7 @@ def server_properties(
         "listeners": f"{listeners},CONTROLLER://127.0.0.1:{controller_port}",
         "advertised.listeners": listeners,
         "listener.security.protocol.map": ",".join(
-            ["CONTROLLER:PLAINTEXT", *(f"{name}:{name}" for name in client)]
+            [f"CONTROLLER:{controller_protocol}", *(f"{name}:{name}" for name in client)]
         ),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": protocol,
@@ -298,7 +309,9 @@ def server_properties(
         "num.io.threads": "2",
     }
     if sasl_users:
+        assert controller_password is not None
         props.update(_sasl_properties(sasl_users[ADMIN_USER], tuple(client)))
+        props.update(_controller_sasl_properties(controller_password))
     if tls:
         props.update(_tls_properties(tls))
     return "".join(f"{key}={value}\n" for key, value in props.items())
@@ -328,9 +341,10 @@ def _tls_properties(tls: BrokerTls) -> dict[str, str]:
 def _sasl_properties(admin_password: str, listeners: Sequence[str]) -> dict[str, str]:
     """SCRAM-SHA-512 on the SASL client listeners, ACLs enforced by StandardAuthorizer.
 
-    ``User:ANONYMOUS`` must be a super user because the CONTROLLER listener stays PLAINTEXT
-    (SCRAM cannot protect it: its credentials live in the metadata log) and the broker's own
-    registration and heartbeats arrive there. Acceptable only because it binds 127.0.0.1.
+    The super users are named: the administrator, and the node itself on its CONTROLLER
+    listener (``_controller_sasl_properties``). No ``User:ANONYMOUS``: with a PLAINTEXT
+    controller listener it had to be a super user, so any local process could administer
+    the cluster through that port.
     """
     jaas = (
         "org.apache.kafka.common.security.scram.ScramLoginModule required "
@@ -346,9 +360,39 @@ def _sasl_properties(admin_password: str, listeners: Sequence[str]) -> dict[str,
         "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
         **jaas_per_listener,
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users": f"User:{ADMIN_USER};User:ANONYMOUS",
+        "super.users": f"User:{ADMIN_USER};User:{CONTROLLER_USER}",
         "allow.everyone.if.no.acl.found": "false",
     }
+
+
+def _controller_sasl_properties(password: str) -> dict[str, str]:
+    """SASL/PLAIN on the CONTROLLER listener, where the broker registers and heartbeats.
+
+    SCRAM cannot protect that listener (its credentials live in the metadata log the
+    controller serves), so PLAIN with one static user, defined in the JAAS line both as the
+    client the broker side logs in as and as the user the controller side accepts."""
+    jaas = (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{CONTROLLER_USER}" password="{password}" '
+        f'user_{CONTROLLER_USER}="{password}";'
+    )
+    return {
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": jaas,
+    }
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by its owner alone (it holds passwords)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
+
+
+def _argfile_line(arg: str) -> str:
+    """One argument in a ``java @argfile``: quoted, so nothing in it is split or commented."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"\n'
 
 
 def log4j2_properties(log_file: Path) -> str:
@@ -514,6 +558,8 @@ class LocalKafka:
             workdir = Path(tempfile.mkdtemp(prefix="convenio-kafka-"))
         self.workdir = Path(workdir).resolve()
         self.sasl_users = dict(sasl_users) if sasl_users else None
+        # New each run: both ends of the CONTROLLER listener read it from server.properties.
+        self._controller_password = secrets.token_hex(24) if sasl_users else None
         self.tls = tls
         self.port: int | None = None
         self.controller_port: int | None = None
@@ -570,6 +616,11 @@ class LocalKafka:
         if self.sasl_users is None:
             return None
         return ADMIN_USER, self.sasl_users[ADMIN_USER]
+
+    def internal_passwords(self) -> dict[str, str]:
+        """Passwords the node uses for itself (its CONTROLLER listener), none for clients."""
+        pw = self._controller_password
+        return {CONTROLLER_USER: pw} if pw else {}
 
     def client_options(self, user: str = ADMIN_USER) -> dict[str, Any]:
         """aiokafka kwargs to reach this broker, authenticated as ``user`` in SASL mode."""
@@ -660,8 +711,9 @@ class LocalKafka:
             self.sasl_users,
             self.tls,
             self.tls_ports,
+            self._controller_password,
         )
-        self.properties_file.write_text(props)
+        _write_private(self.properties_file, props)
         self.log4j_file.write_text(log4j2_properties(self.log_file))
 
     def _format(self, libs: Path) -> None:
@@ -669,14 +721,22 @@ class LocalKafka:
 
         No log4j config here on purpose: log4j's default (errors to the console) keeps its
         300-line config dump out of broker.log, and the console output is captured anyway.
+        The SCRAM users' passwords go in a ``java @argfile`` readable by its owner alone and
+        removed at once, never on the command line, which every local user can read in /proc.
         """
-        cmd = [
-            java_executable(), "-Xmx256m", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
+        args = [
+            "-Xmx256m", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
             "-t", new_cluster_id(), "-c", str(self.properties_file),
         ]  # fmt: skip
         for name, password in (self.sasl_users or {}).items():
-            cmd += ["--add-scram", f"{SCRAM_MECHANISM}=[name={name},password={password}]"]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            args += ["--add-scram", f"{SCRAM_MECHANISM}=[name={name},password={password}]"]
+        argfile = self.workdir / "format.args"
+        _write_private(argfile, "".join(_argfile_line(a) for a in args))
+        try:
+            cmd = [java_executable(), f"@{argfile}"]
+            result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
             raise KafkaLocalError(
                 f"StorageTool format failed ({result.returncode}):\n{result.stdout}{result.stderr}"

@@ -99,6 +99,8 @@ def _sample(variable: Variable, tmp_path: Path) -> tuple[str, object]:
         return str(not default).lower(), not default
     if get_origin(annotation) is tuple:
         return "[5, 1]", (5, 1)
+    if get_origin(annotation) is list:
+        return '["/agency/a", "/agency/b"]', ["/agency/a", "/agency/b"]
     if annotation is float:
         return ("0.5", 0.5) if default != 0.5 else ("0.25", 0.25)
     if annotation is int:

@@ -129,7 +129,7 @@ def test_the_metric_registry_is_what_a_service_exposes() -> None:
         "convenio_expiry_alerts_total",
     } <= exported
     assert "convenio_records_handled" not in exported, "a counter is scraped with _total"
-    assert "dead_letter_breaker" in promql.health_checks()
+    assert {"convenio_source_flooding", "convenio_source_quarantined"} <= exported
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_the_dashboard_shows_what_an_operator_asks() -> None:
         "kafka_consumergroup_lag",  # lag
         "convenio_outbox_backlog",  # outbox backlog
         "convenio_records_dead_lettered_total",  # dead letters
-        'check="dead_letter_breaker"',  # breaker
+        "convenio_source_flooding",  # a source flooding (ADR 0080: no breaker halts)
         "convenio_feed_current_as_of_seconds",  # feed freshness
     ):
         assert needle in shown, needle

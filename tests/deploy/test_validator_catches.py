@@ -293,3 +293,17 @@ def test_lag_exported_for_fewer_groups_than_the_catalogue_has(k8s_copy: Path) ->
     assert problems_in(k8s_copy) == [
         "Kafka: kafkaExporter.groupRegex '^(enrolment|evaluation)$' leaves out group 'reporting'"
     ]
+
+
+def test_a_scaler_reading_lag_with_a_services_credential(k8s_copy: Path) -> None:
+    """KEDA must use the Describe-only lag reader: a service's user can read its intake."""
+    add_patch(
+        k8s_copy,
+        {"kind": "TriggerAuthentication", "name": "keda-lag"},
+        [{"op": "replace", "path": "/spec/secretTargetRef/0/name", "value": "svc-enrolment"}],
+    )
+    problems = problems_in(k8s_copy)
+    assert (
+        "TriggerAuthentication keda-lag: password must come from secret keda-lag, "
+        "the Describe-only lag reader, not a service's" in problems
+    ), problems

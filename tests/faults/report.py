@@ -18,7 +18,9 @@ SCENARIOS = {
     "d_poison_interleaved": "d. 35 poison records (7 kinds) interleaved with the valid stream",
     "e_stream_three_times": "e. the whole stream delivered three times",
     "f_second_instance_joins_leaves": "f. a second enrolment instance joins, then leaves",
-    "g_breaker_then_relaxed": "g. 300 garbage records: breaker halts; operator relaxes it",
+    "g_flood_quarantined": (
+        "g. 300 garbage records from one source, 20 unreadable; then it is paused (50 diverted)"
+    ),
 }
 
 GUARANTEES = """\
@@ -31,9 +33,10 @@ GUARANTEES = """\
   be *published* more than once (the outbox relay is at least once), with the same `ce_id`,
   so the next service skips them too.
 - **Bad input is contained.** A record that is not a valid event goes to the dead-letter topic
-  with its reason and original position, and the consumer moves on. A flood of them (a bad
-  deploy upstream) trips the breaker instead: the consumer halts without committing and
-  readiness turns red until an operator decides.
+  with its reason and original position, and the consumer moves on. A flood of them from one
+  source is counted against that source and raises an alert, never a halt: the other sources'
+  events keep flowing, and an operator may pause the flooding source, whose records are then
+  dead-lettered as `source_quarantined` until it is released.
 - **Outages wait, they do not skip.** A database or broker outage stops progress; the
   services retry with backoff and resume where they stopped.
 """

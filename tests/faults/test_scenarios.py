@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from convenio_chassis.process import ServiceProcess
 
@@ -158,30 +159,77 @@ def test_f_second_instance_joins_and_leaves(stack, workload, tmp_path) -> None:
     assert "assigned to partitions" in twin.log_path.read_text(), "the twin never got partitions"
 
 
-def test_g_breaker_halts_a_flood_instead_of_dead_lettering_everything(stack, workload) -> None:
-    flood = [
-        (b"\x00not json", agency.register_officer(800_000 + i, 15106).headers) for i in range(300)
-    ]
-    for value, headers in flood:
-        asyncio.run(agency.send_raw(stack.bootstrap, "enrolment.intake.v1", value, headers))
-    publish(stack.bootstrap, workload.stream[:200])
-    time_until(lambda: not stack["enrolment"].ready(), timeout=60)
-    report = http_get_json_any(f"{stack['enrolment'].url}/health/ready")
-    assert report["checks"]["dead_letter_breaker"]["ok"] is False
-    time.sleep(3)
-    halted_at = _count(stack["enrolment"].env["DATABASE_URL"], "SELECT count(*) FROM officer")
-    assert halted_at < 100, "records after the flood were applied although the breaker was open"
+FLOOD_SOURCE = "/agency/academia-flood"
 
-    # The operator decides the flood is truly garbage: restart with the breaker relaxed.
+
+@pytest.mark.smoke
+def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(stack, workload) -> None:
+    """One publisher floods intake with garbage, far past the dead-letter breaker's limits;
+    every other publisher's events keep flowing, and no record is lost: each garbage record is
+    dead-lettered once, counted against its source, and the source raises an alert without
+    turning the service unready. The operator then pauses the source: its records, valid or
+    not, are diverted to the dead-letter topic as ``source_quarantined``."""
+    flooded = _replace_source(agency.register_officer(800_000, 15106).headers, FLOOD_SOURCE)
+    for _ in range(300):
+        asyncio.run(agency.send_raw(stack.bootstrap, "enrolment.intake.v1", b"\x00no", flooded))
+    unreadable = _replace_source(flooded, "\udcff")
+    for _ in range(20):
+        asyncio.run(agency.send_raw(stack.bootstrap, "enrolment.intake.v1", b"{", unreadable))
+    publisher = Publisher(stack.bootstrap, workload.stream, RATE)
+    publisher.start()
+    enrolment_db = stack["enrolment"].env["DATABASE_URL"]
+    officers = "SELECT count(*) FROM officer WHERE cuip >= 'CUIPTEST00100000'"
+    time_until(lambda: _count(enrolment_db, officers) >= 100, timeout=60)
+    report = http_get_json_any(f"{stack['enrolment'].url}/health/ready")
+    assert report["ready"] is True, report
+    assert FLOOD_SOURCE in report["alerts"]["dead_letter_flood"]["sources"], report
+    text = _metrics(stack, "enrolment")
+    assert _metric_value(text, "convenio_source_flooding", source=FLOOD_SOURCE) == 1
+    assert (
+        _metric_value(
+            text,
+            "convenio_source_dead_lettered_total",
+            source=FLOOD_SOURCE,
+            reason="malformed_payload",
+        )
+        == 300
+    )
+    unknown = _metric_value(text, "convenio_source_dead_lettered_total", source="unknown")
+    assert unknown == 20, "records whose headers cannot be read count against 'unknown'"
+    publisher.wait_for(0.5)
+
+    # The operator pauses the source; its next records, even valid ones, are diverted.
     stack["enrolment"].stop()
-    stack["enrolment"].env["CONSUMER_DLQ_MAX_INVALID_RATIO"] = "1.0"
+    stack["enrolment"].env["CONSUMER_QUARANTINED_SOURCES"] = json.dumps([FLOOD_SOURCE])
     stack["enrolment"].start().wait_ready()
-    publish(stack.bootstrap, workload.stream[200:])
+    paused = [
+        agency.Command(c.topic, c.key, c.value, _replace_source(c.headers, FLOOD_SOURCE))
+        for c in (agency.register_officer(800_001 + i, 15106) for i in range(50))
+    ]
+    publish(stack.bootstrap, paused)
+    publisher.wait()
     outcome = verify(
-        stack, workload, "g_breaker_then_relaxed", events_sent=300 + len(workload.stream)
+        stack, workload, "g_flood_quarantined", events_sent=publisher.sent + 320 + len(paused)
     )
     assert_exact(outcome)
-    assert outcome.dead_lettered_poison == 300, "each flood record dead-lettered exactly once"
+    assert outcome.dead_lettered_poison == 320 + len(paused), "every garbage record kept once"
+    letters = asyncio.run(agency.read_all(stack.bootstrap, "enrolment.enrolment.intake.v1.dlq"))
+    by_origin = {_origin(r): dict(r.headers) for r in letters}
+    reasons = Counter(h["dlq.reason"].decode() for h in by_origin.values())
+    assert reasons == Counter(
+        malformed_payload=300, invalid_header=20, source_quarantined=len(paused)
+    ), reasons
+    assert (
+        _metric_value(
+            _metrics(stack, "enrolment"), "convenio_source_quarantined", source=FLOOD_SOURCE
+        )
+        == 1
+    )
+
+
+def _replace_source(headers: list[tuple[str, bytes]], source: str) -> list[tuple[str, bytes]]:
+    value = source.encode("utf-8", "surrogateescape")
+    return [(k, value if k == "ce_source" else v) for k, v in headers]
 
 
 def _metrics(stack, name: str) -> str:
@@ -198,9 +246,11 @@ def http_get_json_any(url: str) -> Any:
         return json.loads(error.read())
 
 
-def _metric_value(text: str, name: str) -> float:
+def _metric_value(text: str, name: str, **labels: str) -> float:
+    """The sum of ``name``'s samples whose labels include ``labels``."""
     return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith((name + " ", name + "{"))
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
     )

@@ -43,6 +43,7 @@ MAY_WRITE: dict[Principal, tuple[str, ...]] = {
     P.ONC_FEED: (),
     P.ONC_ANALYST: ("reporting.intake.v1",),  # CATALOGUE: ONC's findings channel
     P.UMS_RESPONDER: ("reporting.responses.intake.v1",),  # CATALOGUE: UMS's responses channel
+    P.KEDA_LAG: (),
 }
 
 MAY_READ: dict[Principal, tuple[str, ...]] = {
@@ -63,7 +64,32 @@ MAY_READ: dict[Principal, tuple[str, ...]] = {
     P.ONC_FEED: FEED,
     P.ONC_ANALYST: (*FEED, "intake.rejections.v1"),  # CATALOGUE: refusals of its findings
     P.UMS_RESPONDER: ("reporting.findings.v1", "intake.rejections.v1"),
+    P.KEDA_LAG: (),  # Describe on groups and topics only: lag, never a record
 }
+
+
+MAY_DESCRIBE_ONLY: dict[Principal, tuple[str, ...]] = {
+    # KEDA reads lag: committed offsets of the services' groups and end offsets of the topics
+    # they consume. Describe alone, never Read.
+    P.KEDA_LAG: (
+        "enrolment.intake.v1",
+        "evaluation.intake.v1",
+        "reporting.intake.v1",
+        "reporting.responses.intake.v1",
+        *ENROLMENT_FACTS,
+        *EVALUATION_FACTS,
+    ),
+}
+
+
+def design_allows_describe(principal: Principal, topic: str) -> bool:
+    """Describe comes with every read and write, and alone for the lag reader."""
+    only = MAY_DESCRIBE_ONLY.get(principal, ())
+    return (
+        design_allows_read(principal, topic)
+        or design_allows_write(principal, topic)
+        or any(fnmatchcase(topic, pattern) for pattern in only)
+    )
 
 
 def design_allows_write(principal: Principal, topic: str) -> bool:

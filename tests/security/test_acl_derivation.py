@@ -17,9 +17,9 @@ from convenio_contracts.acl import (
     may,
     may_use_group,
 )
-from convenio_contracts.topics import CONSUMER_GROUPS, Principal, all_topics
+from convenio_contracts.topics import CONSUMER_GROUPS, Principal, all_topics, subscriptions
 
-from .matrix import FACT_TOPICS, design_allows_read, design_allows_write
+from .matrix import FACT_TOPICS, design_allows_describe, design_allows_read, design_allows_write
 
 P = Principal
 TOPICS = [t.name for t in all_topics()]
@@ -40,8 +40,7 @@ def test_read_access_is_what_the_design_matrix_says(principal: Principal, topic:
 def test_a_principal_may_describe_exactly_the_topics_it_uses(
     principal: Principal, topic: str
 ) -> None:
-    uses = design_allows_read(principal, topic) or design_allows_write(principal, topic)
-    assert may(principal, Operation.DESCRIBE, topic) is uses
+    assert may(principal, Operation.DESCRIBE, topic) is design_allows_describe(principal, topic)
 
 
 def test_onc_feed_reads_the_feed_and_nothing_that_names_an_officer() -> None:
@@ -89,7 +88,7 @@ def test_each_service_uses_its_own_consumer_group_and_no_other() -> None:
 
 @pytest.mark.parametrize(
     "principal",
-    [p for p in Principal if p not in CONSUMER_GROUPS],
+    [p for p in Principal if p not in CONSUMER_GROUPS and p is not P.KEDA_LAG],
 )
 def test_an_outside_reader_names_its_groups_under_its_own_prefix(principal: Principal) -> None:
     assert consumer_group_pattern(principal) == (f"{principal}.", PatternType.PREFIXED)
@@ -98,6 +97,20 @@ def test_an_outside_reader_names_its_groups_under_its_own_prefix(principal: Prin
     assert not any(may_use_group(principal, g) for g in CONSUMER_GROUPS.values())
     strangers = [f"{p}.dashboard" for p in Principal if p is not principal]
     assert not any(may_use_group(principal, g) for g in strangers)
+
+
+def test_the_lag_reader_may_only_describe_the_services_groups_and_topics() -> None:
+    rules = bindings_for(P.KEDA_LAG)
+    assert {r.operation for r in rules} == {Operation.DESCRIBE}
+    assert {r.pattern_type for r in rules} == {PatternType.LITERAL}
+    groups = {r.resource_name for r in rules if r.resource_type is ResourceType.GROUP}
+    assert groups == set(CONSUMER_GROUPS.values())
+    consumed = {t.name for p in CONSUMER_GROUPS for t in subscriptions(p)}
+    assert {r.resource_name for r in rules if r.resource_type is ResourceType.TOPIC} == consumed
+    assert not any(
+        may(P.KEDA_LAG, op, t) for op in (Operation.READ, Operation.WRITE) for t in TOPICS
+    )
+    assert not any(may_use_group(P.KEDA_LAG, g) for g in CONSUMER_GROUPS.values())
 
 
 def test_group_patterns_of_different_principals_never_overlap() -> None:

@@ -100,6 +100,8 @@ def test_reporting_cannot_write_any_enrolment_topic(observed: dict[Principal, Ob
 
 
 def _own_group(principal: Principal, group: str) -> bool:
+    if principal is P.KEDA_LAG:
+        return False  # reads lag with Describe only: a member of no group
     if principal in CONSUMER_GROUPS:
         return group == CONSUMER_GROUPS[principal]
     return group.startswith(f"{principal}.")
@@ -110,7 +112,7 @@ def test_each_principal_commits_only_in_its_own_consumer_groups(
 ) -> None:
     async def check(principal: Principal) -> list[str]:
         options = secure_kafka.client_options(principal.value)
-        readable = next(t for t in TOPICS if design_allows_read(principal, t))
+        readable = next((t for t in TOPICS if design_allows_read(principal, t)), TOPICS[0])
         wrong = []
         for group in GROUPS:
             allowed = await probes.may_use_group(options, group, readable)

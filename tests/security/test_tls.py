@@ -5,6 +5,9 @@ the catalogue's ACLs hold for both."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaConnectionError
 
 from convenio_chassis.acl_admin import sync_acls
-from convenio_chassis.kafka import client_kwargs, make_broker, make_producer
+from convenio_chassis.kafka import client_kwargs, make_broker, make_producer, ssl_context
 from convenio_chassis.settings import KafkaSettings
 from convenio_contracts.topics import Principal
 from kafka_local import BrokerTls
@@ -103,19 +106,67 @@ def test_the_relay_producer_publishes_over_sasl_ssl(
     assert asyncio.run(publish()) >= 0
 
 
-def test_a_client_that_does_not_trust_the_ca_cannot_connect(tls_kafka: SecureKafka) -> None:
-    """Proof that the listener really is TLS: the system's CAs do not vouch for it."""
-    producer_settings = _sasl_ssl(tls_kafka, P.SVC_REPORTING, cafile=None)
+def _connection_errors(caplog: pytest.LogCaptureFixture, settings: KafkaSettings) -> str:
+    """Start a producer that must fail; aiokafka raises a bare "unable to bootstrap" and logs
+    why, so the reason is read from its log."""
 
     async def connect() -> None:
-        producer = make_producer(producer_settings, "untrusting")
+        producer = make_producer(settings, "refused")
         try:
             await producer.start()
         finally:
             await producer.stop()
 
-    with pytest.raises(KafkaConnectionError):
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="aiokafka"), pytest.raises(KafkaConnectionError):
         asyncio.run(connect())
+    return "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("aiokafka"))
+
+
+def _handshake(
+    settings: KafkaSettings, address: str, server_hostname: str, *, read: bool = False
+) -> None:
+    """A TLS handshake with the chassis's own client context, naming ``server_hostname``;
+    with ``read``, wait for the server's first word too (TLS 1.3 servers refuse a client's
+    certificate only after the client has finished its side of the handshake)."""
+    context = ssl_context(settings)
+    assert context is not None
+    host, port = address.rsplit(":", 1)
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=server_hostname) as tls,
+    ):
+        if read:
+            tls.recv(1)
+
+
+def test_a_client_that_does_not_trust_the_ca_cannot_connect(
+    tls_kafka: SecureKafka, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Proof that the listener really is TLS: the system's CAs do not vouch for it, and the
+    client says so (not a refused port, a timeout or an authentication error)."""
+    untrusting = _sasl_ssl(tls_kafka, P.SVC_REPORTING, cafile=None)
+    assert "CERTIFICATE_VERIFY_FAILED" in _connection_errors(caplog, untrusting)
+    with pytest.raises(ssl.SSLCertVerificationError) as refused:
+        _handshake(untrusting, tls_kafka.tls_bootstrap("SASL_SSL"), "127.0.0.1")
+    assert refused.value.verify_message in (
+        "unable to get local issuer certificate",
+        "self-signed certificate in certificate chain",
+        "self signed certificate in certificate chain",
+    ), refused.value.verify_message
+
+
+def test_a_certificate_for_another_host_is_refused_even_from_the_trusted_ca(
+    tls_kafka: SecureKafka, ca: ThrowawayCA
+) -> None:
+    """The client checks the broker's name, not only its CA: the same trusted certificate is
+    accepted for 127.0.0.1 (its SAN) and refused for any other name."""
+    trusting = _sasl_ssl(tls_kafka, P.SVC_REPORTING, ca.cert)
+    address = tls_kafka.tls_bootstrap("SASL_SSL")
+    _handshake(trusting, address, "127.0.0.1")
+    with pytest.raises(ssl.SSLCertVerificationError) as refused:
+        _handshake(trusting, address, "kafka.elsewhere.example")
+    assert refused.value.verify_message.startswith("Hostname mismatch"), refused.value
 
 
 def test_the_acls_hold_over_sasl_ssl(tls_kafka: SecureKafka, ca: ThrowawayCA) -> None:
@@ -140,23 +191,18 @@ def test_a_client_certificate_is_a_principal_under_the_same_acls(
 
 
 def test_without_a_client_certificate_the_ssl_listener_refuses(
-    tls_kafka: SecureKafka, ca: ThrowawayCA
+    tls_kafka: SecureKafka, ca: ThrowawayCA, caplog: pytest.LogCaptureFixture
 ) -> None:
     anonymous = KafkaSettings(
         bootstrap_servers=tls_kafka.tls_bootstrap("SSL"),
         security_protocol="SSL",
         ssl_cafile=ca.cert,
     )
-
-    async def connect() -> None:
-        producer = make_producer(anonymous, "anonymous")
-        try:
-            await producer.start()
-        finally:
-            await producer.stop()
-
-    with pytest.raises(KafkaConnectionError):
-        asyncio.run(connect())
+    _connection_errors(caplog, anonymous)  # aiokafka only sees the connection close
+    with pytest.raises(ssl.SSLError) as refused:
+        _handshake(anonymous, tls_kafka.tls_bootstrap("SSL"), "127.0.0.1", read=True)
+    # Java's TLS 1.3 server answers a missing client certificate with a bad_certificate alert.
+    assert refused.value.reason == "SSLV3_ALERT_BAD_CERTIFICATE", refused.value
 
 
 def test_the_acl_admin_works_over_sasl_ssl(tls_kafka: SecureKafka, ca: ThrowawayCA) -> None:

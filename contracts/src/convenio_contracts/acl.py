@@ -13,6 +13,9 @@ Every binding allows (there are no deny rules) from any host. Rules:
 - any other principal that reads: ``Read`` on the groups named ``<principal>.`` + anything
   (a prefixed pattern), so an outside team names its own groups without asking us, and
   cannot join, reset or read the offsets of anyone else's;
+- the lag reader (``Principal.KEDA_LAG``): ``Describe`` on each service's consumer group and
+  on each topic a service consumes, which is what committed offsets and end offsets need; no
+  ``Read``, so it cannot fetch a record nor join a group;
 - no cluster operation: idempotent producers need none since Kafka 3.0 (KIP-679: ``Write``
   on any topic allows ``InitProducerId``), and topic creation is an administrator's job.
 
@@ -26,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .topics import CONSUMER_GROUPS, Principal, Topic, all_topics
+from .topics import CONSUMER_GROUPS, Principal, Topic, all_topics, subscriptions
 
 __all__ = [
     "AclBinding",
@@ -113,6 +116,8 @@ def bindings_for(
 ) -> tuple[AclBinding, ...]:
     """Every rule one principal needs, sorted; ``topics`` defaults to the whole catalogue."""
     catalogue = tuple(all_topics() if topics is None else topics)
+    if principal is Principal.KEDA_LAG:
+        return _lag_reader_bindings(catalogue)
     rules: set[AclBinding] = set()
     for operation, granted in (
         (Operation.WRITE, writable_topics(principal, catalogue)),
@@ -126,6 +131,20 @@ def bindings_for(
     if readable_topics(principal, catalogue):
         group, pattern = consumer_group_pattern(principal)
         rules.add(AclBinding(principal, ResourceType.GROUP, group, pattern, Operation.READ))
+    return tuple(sorted(rules))
+
+
+def _lag_reader_bindings(catalogue: tuple[Topic, ...]) -> tuple[AclBinding, ...]:
+    lag = Principal.KEDA_LAG
+    subscribed = {t.name for service in CONSUMER_GROUPS for t in subscriptions(service)}
+    consumed = {t.name for t in catalogue if t.name in subscribed}
+    rules = {
+        AclBinding(lag, ResourceType.TOPIC, name, PatternType.LITERAL, Operation.DESCRIBE)
+        for name in consumed
+    } | {
+        AclBinding(lag, ResourceType.GROUP, group, PatternType.LITERAL, Operation.DESCRIBE)
+        for group in CONSUMER_GROUPS.values()
+    }
     return tuple(sorted(rules))
 
 

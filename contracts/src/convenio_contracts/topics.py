@@ -29,6 +29,9 @@ class Principal(StrEnum):
     SVC_EVALUATION = "svc-evaluation"
     SVC_REPORTING = "svc-reporting"
     ONC_FEED = "onc-feed"
+    KEDA_LAG = "keda-lag"
+    """The autoscaler: Describe on the services' groups and topics, to read lag, and nothing
+    else (it never sees a record)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -11,9 +12,10 @@ from sqlmodel import Field, SQLModel, select
 
 from convenio_chassis.consumer import BatchProcessor, UnitOfWork
 from convenio_chassis.db import create_tables, make_engine, session_factory
-from convenio_chassis.dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
+from convenio_chassis.dlq import DeadLetterBreaker
 from convenio_chassis.inbox import ProcessedMessage
 from convenio_chassis.outbox import OutboxRecord
+from convenio_chassis.quarantine import Quarantine
 from convenio_contracts import CloudEvent, encode
 from convenio_contracts.enrolment import OfficerRegistered, RegisterOfficer
 from convenio_contracts.rejections import RejectionReason
@@ -210,11 +212,61 @@ def test_an_event_type_not_carried_by_the_topic_is_dead_lettered(processor, sess
     assert headers["dlq.reason"] == b"unexpected_event_type"
 
 
-def test_the_breaker_halts_a_flood_of_bad_records_without_committing(processor, sessions) -> None:
-    flood = [Record(b"x", register(f"CUIP000000010{i}").headers) for i in range(6)]
-    with pytest.raises(DeadLetterCircuitOpenError):
-        processor.process(flood)
-    assert rows(sessions, OutboxRecord) == []
+def test_a_flood_from_one_source_is_dead_lettered_and_flagged_while_others_flow(
+    processor, sessions
+) -> None:
+    """Past the breaker's limits the consumer carries on: the flood is dead-lettered (nothing
+    lost), its source is flagged as flooding, and another source's records are handled."""
+    flood = [
+        Record(b"x", _with_source(register(f"CUIP000000010{i}").headers, b"/agency/flood"))
+        for i in range(6)
+    ]
+    outcome = processor.process([*flood, register("CUIP0000000200")])
+    assert (len(outcome.dead_letters), outcome.handled) == (6, 1)
+    assert processor.breaker.flooding() == {"/agency/flood"}
+    assert outcome.by_source == Counter({("/agency/flood", "malformed_payload"): 6})
+    assert [r.cuip for r in rows(sessions, Registration)] == ["CUIP0000000200"]
+
+
+def test_a_record_whose_source_cannot_be_read_counts_against_unknown(processor) -> None:
+    record = Record(b"x", _with_source(register("CUIP0000000300").headers, b"\xff\xfe"))
+    outcome = processor.process([record])
+    assert outcome.by_source == Counter({("unknown", "invalid_header"): 1})
+
+
+def test_a_paused_source_is_diverted_valid_or_not_and_others_are_handled(sessions) -> None:
+    """Its records go to the DLQ as source_quarantined, unprocessed, so a re-drive applies
+    them; a paused source is not judged by the breaker."""
+    handled: list[str] = []
+    processor = BatchProcessor(
+        "svc",
+        "/tests",
+        {RegisterOfficer.event_type: lambda uow, event: handled.append(event.data.cuip)},  # type: ignore[attr-defined]
+        sessions,
+        DeadLetterBreaker(window=10, max_invalid_ratio=0.5, min_invalid=1),
+        quarantine=Quarantine(paused=["/agency/flood"]),
+    )
+    paused = _with_source(register("CUIP0000000400").headers, b"/agency/flood")
+    outcome = processor.process(
+        [Record(register("CUIP0000000400").value, paused), register("CUIP0000000401")]
+    )
+    assert handled == ["CUIP0000000401"]
+    assert [h["dlq.reason"] for h in dlq_headers(sessions)] == [b"source_quarantined"]
+    assert outcome.by_source == Counter({("/agency/flood", "source_quarantined"): 1})
+    assert processor.breaker.flooding() == set()
+    assert len(rows(sessions, ProcessedMessage)) == 1
+
+
+def test_source_labels_are_bounded() -> None:
+    quarantine = Quarantine(catalogued=["/agency/ums"], label_limit=2)
+    seen = [quarantine.label(f"/agency/a{i}") for i in range(4)]
+    assert seen == ["/agency/a0", "/agency/a1", "other", "other"]
+    assert quarantine.label("/agency/ums") == "/agency/ums"
+    assert Quarantine().label("<script>") == "other"
+
+
+def _with_source(headers, source: bytes) -> list[tuple[str, bytes]]:
+    return [(k, source if k == "ce_source" else v) for k, v in headers]
 
 
 def test_before_batch_sees_only_new_events_and_its_memo_survives_until_a_rollback(

@@ -3,8 +3,9 @@
 The batch is handled in a worker thread (the database is synchronous), committed, and only
 then are the Kafka offsets committed (at least once). A redelivered ``ce_id`` is skipped by the
 inbox (effects once). A record that cannot be accepted becomes a dead letter, written in the
-same transaction. Transient database errors roll the batch back and retry it with backoff: they
-are never dead-lettered and never skipped.
+same transaction, and counted against its source; a source an operator paused is diverted to
+the dead-letter topic whole (``quarantine.py``). Transient database errors roll the batch back
+and retry it with backoff: they are never dead-lettered and never skipped.
 """
 
 from __future__ import annotations
@@ -26,17 +27,12 @@ from convenio_contracts.topics import topic as catalogued_topic
 
 from . import inbox, outbox
 from .db import SessionFactory, is_transient
-from .dlq import (
-    DeadLetter,
-    DeadLetterBreaker,
-    DeadLetterCircuitOpenError,
-    RawRecord,
-    dead_letter_row,
-)
+from .dlq import DeadLetter, DeadLetterBreaker, RawRecord, dead_letter_row, record_source
 from .logs import code_locations
 from .metrics import Metrics
 from .observation import event_type_label, observed, raw_trace_headers
 from .outbox import outbox_values
+from .quarantine import QUARANTINED_REASON, Quarantine
 from .tracing import current_trace_headers, mark_failed
 
 log = logging.getLogger(__name__)
@@ -107,6 +103,8 @@ class BatchOutcome:
     """Record spans with their end times, ended only if the batch commits."""
     tally: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)
     """(outcome, topic, event type, dead-letter reason or "") → records, for the metrics."""
+    by_source: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(source label, dead-letter reason) → records dead-lettered."""
 
 
 class BatchProcessor:
@@ -122,6 +120,7 @@ class BatchProcessor:
         metrics: Metrics | None = None,
         after_batch: Callable[[Session, str], None] | None = None,
         before_batch: Prefetch | None = None,
+        quarantine: Quarantine | None = None,
     ) -> None:
         self.group = group
         self.source = source
@@ -131,6 +130,7 @@ class BatchProcessor:
         self.metrics = metrics
         self.after_batch = after_batch
         self.before_batch = before_batch
+        self.quarantine = quarantine or Quarantine()
 
     def process(self, records: Sequence[RawRecord]) -> BatchOutcome:
         """Handle the batch optimistically, without a savepoint per record; if a handler fails,
@@ -151,10 +151,6 @@ class BatchProcessor:
                 outbox.write_buffered(session)
                 if self.after_batch is not None:
                     self.after_batch(session, self.source)
-                if self.breaker.open:
-                    raise DeadLetterCircuitOpenError(
-                        f"{len(outcome.dead_letters)} invalid records in a batch of {len(records)}"
-                    )
         except BaseException:
             self.breaker.restore(breaker_state)
             raise
@@ -198,6 +194,17 @@ class BatchProcessor:
     def _decode(
         self, session: Session, record: RawRecord, outcome: BatchOutcome
     ) -> CloudEvent | None:
+        source = record_source(record)
+        label = self.quarantine.label(source)
+        if self.quarantine.is_paused(source):
+            event_type = event_type_label(record)
+            with observed(
+                self.group, record, raw_trace_headers(record), event_type, None, outcome.spans
+            ):
+                detail = f"source {label} is paused by an operator"
+                letter = DeadLetter(QUARANTINED_REASON, detail, "SourceQuarantined")
+                self._dead_letter(session, record, letter, outcome, event_type, label, judged=False)
+            return None
         try:
             event = decode(record.value, record.headers or ())
         except EnvelopeError as exc:
@@ -211,7 +218,7 @@ class BatchProcessor:
                 outcome.spans,
             ):
                 letter = DeadLetter(exc.reason, exc.detail, type(exc).__name__)
-                self._dead_letter(session, record, letter, outcome, event_type)
+                self._dead_letter(session, record, letter, outcome, event_type, label)
             return None
         if event.type not in catalogued_topic(record.topic).event_types:
             detail = f"{event.type} is not carried on {record.topic}"
@@ -219,9 +226,9 @@ class BatchProcessor:
                 self.group, record, event.trace_headers, event.type, event.id, outcome.spans
             ):
                 letter = DeadLetter("unexpected_event_type", detail, "UnexpectedEventType")
-                self._dead_letter(session, record, letter, outcome, event.type)
+                self._dead_letter(session, record, letter, outcome, event.type, label)
             return None
-        self.breaker.record(invalid=False)
+        self.breaker.record(invalid=False, source=label)
         return event
 
     def _handle(
@@ -266,7 +273,8 @@ class BatchProcessor:
                 extra={"stack": code_locations(exc)},
             )
             letter = DeadLetter("handler_error", str(exc) or repr(exc), type(exc).__name__)
-            self._dead_letter(session, record, letter, outcome, event.type)
+            label = self.quarantine.label(event.source)
+            self._dead_letter(session, record, letter, outcome, event.type, label)
             return False
         self._observe(record.topic, event.type, started)
         outcome.handled += 1
@@ -289,15 +297,21 @@ class BatchProcessor:
         letter: DeadLetter,
         outcome: BatchOutcome,
         event_type: str,
+        source: str,
+        *,
+        judged: bool = True,
     ) -> None:
-        """Called inside the record's span: the dead letter continues its trace."""
+        """Called inside the record's span: the dead letter continues its trace. ``judged`` is
+        false for a paused source's record, which says nothing about how good its source is."""
         session.add(dead_letter_row(self.group, record, letter, current_trace_headers()))
         outcome.dead_letters.append((record.topic, letter.reason))
+        outcome.by_source[(source, letter.reason)] += 1
         span = trace.get_current_span()
         self._settle(outcome, span, "dead_lettered", record.topic, event_type, letter.reason)
         span.set_attribute("convenio.dead_letter.reason", letter.reason)
         mark_failed(span, letter.reason)
-        self.breaker.record(invalid=True)
+        if judged:
+            self.breaker.record(invalid=True, source=source)
         # The detail can quote the payload: it goes to the DLQ header, not the log.
         log.warning(
             "dead-lettered %s[%s]@%s: %s (%s)",
@@ -321,3 +335,5 @@ class BatchProcessor:
                 self.metrics.dead_lettered.labels(topic, event_type, reason).inc(n)
             else:
                 counters[kind].labels(topic, event_type).inc(n)
+        for (source, reason), n in outcome.by_source.items():
+            self.metrics.source_dead_lettered.labels(source, reason).inc(n)

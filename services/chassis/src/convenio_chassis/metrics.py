@@ -6,7 +6,9 @@ counted once its batch commits, so their sum per topic is what the service consu
 counts handling attempts that raised, as they happen: a handler error (the record is then
 dead-lettered) or a transient error (the batch is rolled back and retried, so a retried record
 counts once per attempt). Event types are labels only when they are catalogued (a bounded set);
-anything else is ``unknown``.
+anything else is ``unknown``. Sources (a publisher's ``ce_source``) are labels only when
+catalogued, paused or among the first few seen (``Quarantine.label``); anything else is
+``other``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from .dlq import DeadLetterBreaker
 from .health import Health
+from .quarantine import Quarantine
 
 RECORD_LABELS = ("topic", "event_type")
 UNKNOWN_EVENT_TYPE = "unknown"
@@ -85,6 +89,33 @@ class HealthChecks(Collector):
         yield family
 
 
+class SourceAlerts(Collector):
+    """Per source: flooding (1 while most of its recent records are garbage: the alert) and
+    quarantined (1 while an operator has paused it)."""
+
+    def __init__(self, breaker: DeadLetterBreaker, quarantine: Quarantine) -> None:
+        self._breaker, self._quarantine = breaker, quarantine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        flooding = GaugeMetricFamily(
+            "convenio_source_flooding",
+            "A source whose recent records are mostly dead-lettered (1): the alert condition",
+            labels=["source"],
+        )
+        hot = self._breaker.flooding()
+        for source in self._breaker.sources():
+            flooding.add_metric([source], 1.0 if source in hot else 0.0)
+        quarantined = GaugeMetricFamily(
+            "convenio_source_quarantined",
+            "A source an operator paused (1): its records are diverted to the dead-letter topic",
+            labels=["source"],
+        )
+        for source in self._quarantine.paused:
+            quarantined.add_metric([self._quarantine.label(source)], 1.0)
+        yield flooding
+        yield quarantined
+
+
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
@@ -95,6 +126,9 @@ class Metrics:
 
     def watch(self, health: Health) -> None:
         self.registry.register(HealthChecks(health))
+
+    def watch_sources(self, breaker: DeadLetterBreaker, quarantine: Quarantine) -> None:
+        self.registry.register(SourceAlerts(breaker, quarantine))
 
     def _counter(self, name: str, doc: str, labels: tuple[str, ...] = RECORD_LABELS) -> Counter:
         return Counter(name, doc, labels, registry=self.registry)
@@ -111,6 +145,11 @@ class Metrics:
             "convenio_records_dead_lettered",
             "Records sent to a dead-letter topic",
             (*RECORD_LABELS, "reason"),
+        )
+        self.source_dead_lettered = self._counter(
+            "convenio_source_dead_lettered",
+            "Records sent to a dead-letter topic, by the source that sent them",
+            ("source", "reason"),
         )
         self.failed = self._counter(
             "convenio_records_failed",

@@ -24,6 +24,7 @@ from aiokafka.errors import KafkaError
 from . import outbox
 from .db import SessionFactory, is_transient
 from .health import Health
+from .logs import exception_summary
 from .metrics import Metrics
 from .settings import OutboxSettings
 from .tracing import TRACE_KEYS, start_publish_span
@@ -89,16 +90,20 @@ class OutboxRelay:
                 published = await self.publish_pending()
             except (KafkaError, OSError) as exc:
                 self._metrics.publish_errors.inc()
-                self._health.set("outbox_relay", False, f"cannot publish: {exc!r}")
-                log.warning("outbox relay cannot publish, retrying in %.1fs: %r", backoff, exc)
+                self._health.set("outbox_relay", False, f"cannot publish: {type(exc).__name__}")
+                log.warning(
+                    "outbox relay cannot publish, retrying in %.1fs: %s",
+                    backoff,
+                    exception_summary(exc),
+                )
                 await self._reset_producer()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._settings.retry_backoff_max_s)
                 continue
             except Exception as exc:  # the database: keep the rows, try again later
                 self._metrics.publish_errors.inc()
-                self._health.set("outbox_relay", False, f"cannot read outbox: {exc!r}")
-                log.warning("outbox relay cannot read the outbox: %r", exc)
+                self._health.set("outbox_relay", False, f"cannot read outbox: {type(exc).__name__}")
+                log.warning("outbox relay cannot read the outbox: %s", exception_summary(exc))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._settings.retry_backoff_max_s)
                 continue
@@ -144,7 +149,7 @@ class OutboxRelay:
             try:
                 await self._forget_published()
             except Exception as exc:  # kept in the set: the next wake tries again
-                log.warning("cannot delete published outbox rows yet: %r", exc)
+                log.warning("cannot delete published outbox rows yet: %s", exception_summary(exc))
                 await asyncio.sleep(self._settings.retry_backoff_max_s)
                 self._to_delete.set()
 
@@ -200,7 +205,10 @@ class OutboxRelay:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                log.warning("outbox rows published but not yet deleted, retrying: %s", exc)
+                log.warning(
+                    "outbox rows published but not yet deleted, retrying: %s",
+                    exception_summary(exc),
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.retry_backoff_max_s)
 
@@ -243,4 +251,4 @@ class OutboxRelay:
             try:
                 await producer.stop()
             except Exception as exc:
-                log.debug("closing a failed producer: %r", exc)
+                log.debug("closing a failed producer: %s", exception_summary(exc))

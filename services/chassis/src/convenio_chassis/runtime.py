@@ -15,12 +15,13 @@ from typing import Any
 
 import anyio
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -29,11 +30,13 @@ from convenio_contracts.topics import CONSUMER_GROUPS, Principal, subscriptions
 from . import migrations
 from .consumer import BatchOutcome, BatchProcessor, Handler, Prefetch
 from .db import SessionFactory, is_transient, make_engine, session_factory
-from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
+from .dlq import DeadLetterBreaker
 from .health import Health
+from .http_auth import require_write_token
 from .kafka import make_broker, make_producer
-from .logs import setup_logging
+from .logs import code_locations, exception_summary, setup_logging
 from .metrics import Metrics
+from .quarantine import Quarantine
 from .relay import OutboxRelay
 from .settings import ServiceSettings
 from .tracing import setup_tracing
@@ -90,6 +93,11 @@ class Runtime:
             settings.consumer.dlq_max_invalid_ratio,
             settings.consumer.dlq_min_invalid,
         )
+        self.quarantine = Quarantine(
+            settings.consumer.quarantined_sources,
+            settings.consumer.catalogued_sources,
+            settings.consumer.source_label_limit,
+        )
         self.processor = BatchProcessor(
             group=self.group,
             source=f"/convenio/{definition.name}",
@@ -99,6 +107,7 @@ class Runtime:
             metrics=self.metrics,
             after_batch=definition.after_batch,
             before_batch=definition.before_batch,
+            quarantine=self.quarantine,
         )
         self.broker: KafkaBroker = make_broker(settings.kafka, client_id=definition.name)
         self.relay = OutboxRelay(
@@ -111,8 +120,11 @@ class Runtime:
         )
         self._tasks: list[asyncio.Task[Any]] = []
         self._failure_backoff = Backoff()
+        self._flooding: set[str] = set()
         self.health.pending("database", "kafka")
         self.metrics.watch(self.health)
+        self.metrics.watch_sources(self.breaker, self.quarantine)
+        self._show_sources()
         self.metrics.activity.subscribe(self.topics)
         if self.topics:
             self._subscribe()
@@ -132,18 +144,26 @@ class Runtime:
             decoder=_raw_records,
         )
         async def on_batch(message: KafkaMessage) -> None:
-            # FastStream's ACK policy commits even when the handler raised: commit ourselves,
-            # only after the database did, and rewind every partition of a failed batch.
-            try:
-                await self.handle_batch(message.raw_message)
-            except Exception as exc:
-                log.exception("batch failed; rewinding it to be read again")
-                self.health.set("consumer", False, f"batch failed, re-reading: {exc!r}")
-                await message.nack()
-                await asyncio.sleep(self._failure_backoff.next())
-                return
-            self._failure_backoff.reset()
-            await message.ack()
+            await self.consume(message)
+
+    async def consume(self, message: KafkaMessage) -> None:
+        """FastStream's ACK policy commits even when the handler raised: commit ourselves,
+        only after the database did, and rewind every partition of a failed batch."""
+        try:
+            await self.handle_batch(message.raw_message)
+        except Exception as exc:
+            # Class and location only: the message can quote the data (a key, a DETAIL).
+            log.error(
+                "batch failed with %s; rewinding it to be read again",
+                exception_summary(exc),
+                extra={"stack": code_locations(exc)},
+            )
+            self.health.set("consumer", False, f"batch failed, re-reading: {exc_class(exc)}")
+            await message.nack()
+            await asyncio.sleep(self._failure_backoff.next())
+            return
+        self._failure_backoff.reset()
+        await message.ack()
 
     async def handle_batch(self, records: Any) -> BatchOutcome | None:
         """Apply a batch; returns only when it is committed, so offsets follow the database."""
@@ -152,33 +172,50 @@ class Runtime:
         self.metrics.activity.received(r.topic for r in records)
         backoff = Backoff()
         while True:
-            if self.breaker.open:
-                await self._halt()
             try:
                 with self.metrics.batch_latency.time():
                     outcome = await anyio.to_thread.run_sync(self.processor.process, records)
-            except DeadLetterCircuitOpenError as exc:
-                self.breaker.open = True
-                self.health.set("dead_letter_breaker", False, str(exc))
-                log.error("dead-letter breaker open, consumer halted: %s", exc)
-                continue
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                self.health.set("consumer", False, f"retrying: {exc.__class__.__name__}")
+                self.health.set("consumer", False, f"retrying: {exc_class(exc)}")
                 self.metrics.batches_retried.inc()
                 delay = backoff.next()
-                log.warning("transient database error, retrying batch in %.1fs: %s", delay, exc)
+                log.warning(
+                    "transient database error, retrying batch in %.1fs: %s",
+                    delay,
+                    exception_summary(exc),
+                )
                 await asyncio.sleep(delay)
                 continue
             self.health.set("consumer", True)
             self.health.set("kafka", True, "consuming")
+            self._show_sources()
             self.relay.wake()
             return outcome
 
-    async def _halt(self) -> None:
-        """Hold the batch uncommitted until an operator restarts the service."""
-        await asyncio.Event().wait()
+    def _show_sources(self) -> None:
+        """Flooding and paused sources as readiness alerts, which never make it red: one
+        publisher's garbage must not take the service from everyone else."""
+        flooding = self.breaker.flooding()
+        if flooding != self._flooding:
+            log.warning("sources flooding the dead-letter topics: %s", sorted(flooding) or "none")
+            self._flooding = flooding
+        self.health.alert(
+            "dead_letter_flood", **({"sources": sorted(flooding)} if flooding else {})
+        )
+        paused = [self.quarantine.label(s) for s in self.quarantine.paused]
+        self.health.alert("quarantined_sources", **({"sources": paused} if paused else {}))
+
+    def pause_source(self, source: str) -> None:
+        self.quarantine.pause(source)
+        log.warning("source %s paused by an operator", self.quarantine.label(source))
+        self._show_sources()
+
+    def resume_source(self, source: str) -> None:
+        self.quarantine.resume(source)
+        log.warning("source %s resumed by an operator", self.quarantine.label(source))
+        self._show_sources()
 
     def check_database(self) -> None:
         with self.read_sessions() as session:
@@ -205,9 +242,11 @@ class Runtime:
             try:
                 await self.broker.start()
             except (KafkaError, OSError) as exc:
-                self.health.set("kafka", False, f"cannot connect: {exc!r}")
+                self.health.set("kafka", False, f"cannot connect: {exc_class(exc)}")
                 delay = backoff.next()
-                log.warning("cannot connect to Kafka, retrying in %.1fs: %r", delay, exc)
+                log.warning(
+                    "cannot connect to Kafka, retrying in %.1fs: %s", delay, exception_summary(exc)
+                )
                 await asyncio.sleep(delay)
                 continue
             self.health.set("kafka", True, "connected")
@@ -269,6 +308,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.include_router(_operations_router())
+    app.include_router(_quarantine_router())
     for router in definition.routers:
         app.include_router(router)
     return app
@@ -299,6 +339,42 @@ def _operations_router() -> APIRouter:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+class SourceRequest(BaseModel):
+    source: str = Field(min_length=1, max_length=200)
+
+
+def _quarantine_router() -> APIRouter:
+    """Pause and resume a source on this instance (every replica must be told; the durable way
+    is ``CONSUMER_QUARANTINED_SOURCES``). Guarded like every write (``http_auth``)."""
+    router = APIRouter(
+        prefix="/admin/quarantine",
+        tags=["operations"],
+        dependencies=[Depends(require_write_token)],
+    )
+
+    @router.get("")
+    def paused(request: Request) -> dict[str, list[str]]:
+        return {"paused": request.app.state.runtime.quarantine.paused}
+
+    @router.post("")
+    def pause(body: SourceRequest, request: Request) -> dict[str, list[str]]:
+        runtime: Runtime = request.app.state.runtime
+        runtime.pause_source(body.source)
+        return {"paused": runtime.quarantine.paused}
+
+    @router.post("/release")
+    def resume(body: SourceRequest, request: Request) -> dict[str, list[str]]:
+        runtime: Runtime = request.app.state.runtime
+        runtime.resume_source(body.source)
+        return {"paused": runtime.quarantine.paused}
+
+    return router
+
+
+def exc_class(exc: BaseException) -> str:
+    return type(exc).__name__
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -133,12 +133,26 @@ class ConsumerSettings(BaseSettings):
         0.5,
         gt=0,
         le=1,
-        description="the dead-letter breaker trips (the consumer halts, readiness turns red) "
-        "when more than this share of the window's records were invalid",
+        description="a source is flagged as flooding (an alert; the consumer goes on) when more "
+        "than this share of its window's records were invalid",
     )
-    dlq_window: int = Field(200, ge=1, description="records over which the ratio is measured")
+    dlq_window: int = Field(
+        200, ge=1, description="records of one source over which the ratio is measured"
+    )
     dlq_min_invalid: int = Field(
-        50, ge=1, description="invalid records before the breaker may trip"
+        50, ge=1, description="invalid records from one source before it is flagged as flooding"
+    )
+    quarantined_sources: list[str] = Field(
+        default_factory=list,
+        description="sources (ce_source) an operator paused, as a JSON list: their records are "
+        "diverted to the dead-letter topic as source_quarantined (ADR 0080)",
+    )
+    catalogued_sources: list[str] = Field(
+        default_factory=list,
+        description="sources that always get their own metric label, as a JSON list",
+    )
+    source_label_limit: int = Field(
+        32, ge=0, description="other sources labelled by name, first seen first; then 'other'"
     )
 
 
