@@ -41,7 +41,7 @@ from evaluation.scheduler import ExpiryScheduler, TickReport
 
 D = dt.date
 EVALUATED = D(2026, 2, 16)
-"""The day the example officer is evaluated: C3, CB and ED all lapse after 2029-02-16."""
+"""The day the example officer is evaluated: C3, CB and ED all lapse after 2029-02-15."""
 FI_COMPLETED = D(2019, 12, 1)
 CERTIFIED_FROM, CERTIFIED_UNTIL = D(2024, 1, 1), D(2028, 12, 31)
 COMPETENCIES_2020 = sorted(CATALOGUES["2020"].competencies)

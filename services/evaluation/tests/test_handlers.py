@@ -49,7 +49,7 @@ def test_an_officer_with_all_four_components_becomes_eligible(evaluation: Evalua
         "officer_id": officer_id(1),
         "eligible": True,
         "missing_components": [],
-        "earliest_expiry": "2029-02-16",
+        "earliest_expiry": "2029-02-15",
         "changed_on": "2026-03-01",
     }
     assert kinds(facts)[-1] == ELIGIBLE
@@ -90,8 +90,9 @@ def test_c3_keeps_only_approved_or_not_and_a_date(evaluation: Evaluation) -> Non
         "status": "aprobatoria_vigente",
         "previous_status": "vigente_no_aprobatoria",
         "valid_from": "2026-02-20",
-        "valid_until": "2029-02-20",
+        "valid_until": "2029-02-19",
         "changed_on": None,
+        "effective_on": "2026-02-20",
         "source": "mx.convenio.evaluation.trust_control_result.import.v1",
     }
 
@@ -103,7 +104,7 @@ def test_ed_comes_from_the_desempeno_result(evaluation: Evaluation) -> None:
     assert facts[0].data["assessment_type"] == "desempeno"
     assert facts[0].data["score"] == 82
     assert facts[1].data["status"] == "aprobatoria_vigente"
-    assert facts[1].data["valid_until"] == "2029-02-16"
+    assert facts[1].data["valid_until"] == "2029-02-15"
 
 
 def test_cb_is_pending_until_every_competency_of_the_version_passes(
@@ -120,8 +121,9 @@ def test_cb_is_pending_until_every_competency_of_the_version_passes(
 
 
 def test_the_older_catalogue_gives_cb_too(evaluation: Evaluation) -> None:
-    evaluation.send(certify(), registered(1))
-    facts = evaluation.send(*battery(1, D(2025, 6, 1), version="2012"))
+    evaluation.today.move_to(D(2019, 7, 1))
+    evaluation.send(certify(valid_from=D(2019, 1, 1)), registered(1))
+    facts = evaluation.send(*battery(1, D(2019, 6, 1), version="2012"))  # before 2020's took effect
     assert statuses(facts) == {"CB": "aprobatoria_vigente"}
     assert len(COMPETENCIES_2012) == len(COMPETENCIES_2020) == 7
 
@@ -211,7 +213,7 @@ def test_eligibility_flips_both_ways(evaluation: Evaluation) -> None:
     assert facts[1].data["missing_components"] == ["C3"]
     facts = evaluation.send(trust_control(1, D(2026, 2, 28), approved=True))
     assert of_kind(facts, ELIGIBLE)[0]["eligible"] is True
-    assert of_kind(facts, ELIGIBLE)[0]["earliest_expiry"] == "2029-02-16"
+    assert of_kind(facts, ELIGIBLE)[0]["earliest_expiry"] == "2029-02-15"  # CB and ED
 
 
 def test_a_late_older_result_does_not_override_a_newer_one(evaluation: Evaluation) -> None:

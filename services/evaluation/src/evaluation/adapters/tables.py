@@ -108,6 +108,8 @@ class CupEligibilityRow(SQLModel, table=True):
     officer_id: str = Field(primary_key=True, max_length=OFFICER_ID)
     eligible: bool
     changed_on: dt.date
+    earliest_expiry: dt.date | None = None
+    """As last published: a renewal that moves it is published again (ADR 0075)."""
 
 
 class ExpiryAlertRow(SQLModel, table=True):

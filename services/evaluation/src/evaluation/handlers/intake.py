@@ -24,7 +24,14 @@ from convenio_contracts.evaluation import (
 from .. import cup_record
 from ..adapters.repository import EvaluationRepository
 from ..adapters.tables import CompetencyResultRow, ComponentResultRow
-from ..domain.catalogue import PracticalResult, catalogue, check_certifiable, competency_passes
+from ..domain import cup
+from ..domain.catalogue import (
+    PracticalResult,
+    accepted_on,
+    catalogue,
+    check_certifiable,
+    competency_passes,
+)
 from ..domain.certification import Certification, check_evaluator
 from ..domain.cup import Component
 from ..domain.refusals import RefusalReason, Refused
@@ -63,7 +70,7 @@ def certify_instructor(ctx: Context, uow: UnitOfWork, cmd: CertifyInstructor) ->
 @refusable
 def record_competency_result(ctx: Context, uow: UnitOfWork, cmd: RecordCompetencyResult) -> None:
     repo = EvaluationRepository(uow.session)
-    catalogue(cmd.catalogue_version, cmd.competency)
+    accepted_on(catalogue(cmd.catalogue_version, cmd.competency), cmd.evaluated_on, ctx.policy)
     certifications = repo.certifications(cmd.evaluator_id)
     check_evaluator(cmd.evaluator_id, certifications, cmd.competency, cmd.evaluated_on)
     practical = PracticalResult(cmd.practical_result.value)
@@ -74,7 +81,8 @@ def record_competency_result(ctx: Context, uow: UnitOfWork, cmd: RecordCompetenc
             return
         raise _conflict(f"{cmd.competency} result by {cmd.evaluator_id}")
     passed = competency_passes(cmd.knowledge_score, practical, ctx.policy.pass_mark)
-    attempt = repo.attempts(cmd.officer_id, cmd.catalogue_version, cmd.competency) + 1
+    earlier = repo.competency_results(cmd.officer_id)
+    attempt = cup.attempt(earlier, cmd.competency, cmd.evaluated_on, ctx.policy.cb_validity_years)
     repo.add(
         CompetencyResultRow(
             **cmd.model_dump(exclude={"practical_result"}),
