@@ -232,17 +232,26 @@ def schedule_offering(offering_id: str, course_id: str, capacity: int = 40) -> C
             "capacity": capacity,
             "instructors": ["INS-1"],
             "target_municipalities": [15106],
-            "sessions": [
-                {
-                    "session_id": "S1",
-                    "session_type": "teoria",
-                    "date": "2026-03-02",
-                    "planned_minutes": 240,
-                }
-            ],
+            "sessions": DEFAULT_SESSIONS,
         },
         key=course_id,
     )
+
+
+DEFAULT_SESSIONS = [
+    {"session_id": sid, "session_type": kind, "date": day, "planned_minutes": minutes}
+    for sid, kind, day, minutes in (
+        ("S1", "teoria", "2026-03-02", 240),
+        ("S2", "teoria", "2026-03-03", 360),
+        ("S3", "practica", "2026-03-04", 360),
+        ("S4", "practica", "2026-03-05", 360),
+        ("S5", "practica", "2026-03-06", 360),
+        ("S6", "practica", "2026-03-09", 360),
+        ("S7", "practica", "2026-03-10", 360),
+    )
+]
+"""What ``schedule_offering`` plans by default: the 10 h of theory and 30 h of practice of
+``publish_course``'s default course, as enrolment requires (ADR 0076)."""
 
 
 def cuip_of(i: int) -> str:

@@ -22,7 +22,7 @@ from convenio_contracts.evaluation import (
 from .cast import SEED, roster
 from .courses import COMPETENCIES_2020, FIE, OFFERINGS, PR24, cohort
 from .days import today_in_mexico, years_before
-from .registers import training
+from .registers import FI_HOURS, training
 
 PASS_MARK = 70
 """The evaluation service's default knowledge pass mark (``COMPETENCY_PASS_MARK``)."""
@@ -217,8 +217,15 @@ def profiles(seed: int = SEED, today: dt.date | None = None) -> dict[str, Profil
 
 def expected_eligible(seed: int = SEED, today: dt.date | None = None) -> set[str]:
     """CUIPs of the officers who should hold every CUP component: formación inicial completed
-    (only the FIE offering gives it) and every evaluation passed."""
-    completed = training(seed, today).completed[OFFERINGS[0].offering_id]
+    with its 486 hours delivered (only the FIE offering gives it) and every evaluation
+    passed."""
+    plan = training(seed, today)
+    fie = OFFERINGS[0]
+    required = FI_HOURS[fie.course.training_type]
+    completed = {
+        c for c in plan.completed[fie.offering_id]
+        if plan.delivered_hours[(fie.offering_id, c)] >= required
+    }  # fmt: skip
     return {
         cuip
         for cuip, p in profiles(seed, today).items()
