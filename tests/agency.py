@@ -467,6 +467,42 @@ def enrolment_completed(
     )
 
 
+def offering_scheduled(offering_id: str, instructors: tuple[str, ...]) -> Command:
+    return command(
+        "mx.convenio.enrolment.offering.scheduled.v1",
+        {
+            "offering_id": offering_id,
+            "course_id": "UMS-PR",
+            "course_version": 1,
+            "campus": "toluca",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-06",
+            "capacity": 30,
+            "instructors": list(instructors),
+        },
+        key=offering_id,
+        topic="enrolment.course.v1",
+        source=ENROLMENT,
+    )
+
+
+def enrolment_created(officer_id: str, offering_id: str, enrolment_id: str) -> Command:
+    return command(
+        "mx.convenio.enrolment.enrolment.created.v1",
+        {
+            "enrolment_id": enrolment_id,
+            "officer_id": officer_id,
+            "offering_id": offering_id,
+            "course_id": "UMS-PR",
+            "requested_by": "agency-test",
+            "enrolled_on": "2026-03-01",
+        },
+        key=officer_id,
+        topic="enrolment.training.v1",
+        source=ENROLMENT,
+    )
+
+
 # --- evaluation intake, as evaluators and the C3 import send it ------------------------------
 
 EVALUATION_INTAKE = "evaluation.intake.v1"

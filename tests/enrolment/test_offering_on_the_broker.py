@@ -258,9 +258,10 @@ def test_a_malformed_record_is_dead_lettered(scenario) -> None:
 
 
 def test_the_read_api_shows_the_record_and_the_fill_rate(scenario, service) -> None:
-    record = http_get_json(f"{service.url}/officers/{officer_id(service, 2)}/training")
+    # officer 1: officer 2 no longer completes, delivering too few hours (ADR 0076)
+    record = http_get_json(f"{service.url}/officers/{officer_id(service, 1)}/training")
     [entry] = record["enrolments"]
-    assert (entry["status"], entry["attendance_rate"]) == ("completed", 0.8)
+    assert (entry["status"], entry["attendance_rate"]) == ("completed", 1.0)
     assert entry["certificate_id"].startswith("cert_")
     offering = http_get_json(f"{service.url}/offerings/{OFFERING}")
     assert (offering["enrolled"], offering["capacity"], offering["fill_rate"]) == (3, 3, 1.0)

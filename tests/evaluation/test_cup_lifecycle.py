@@ -94,13 +94,18 @@ def evaluation(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Itera
 @pytest.fixture(scope="module")
 def scenario(evaluation: Evaluation) -> dict[str, str]:
     """One officer evaluated on every component, one result by an uncertified evaluator, and
-    course feedback carrying identity a careless client should not have sent."""
+    course feedback carrying identity a careless client should not have sent, from the
+    officer's enrolment in the offering it rates (ADR 0077)."""
     bs = evaluation.bootstrap
     uncertified = agency.record_competency_result(
         OFFICER, "armamento_y_tiro", EVALUATED, evaluator_id="INS-2"
     )
     feedback = agency.submit_course_feedback(
-        "UMS-PR-2026-01", "INS-7", officer_id=OFFICER, cuip="CUIPTEST00000001"
+        "UMS-PR-2026-01",
+        "INS-7",
+        enrolment_id="enr-e-pr",
+        officer_id=OFFICER,
+        cuip="CUIPTEST00000001",
     )
     asyncio.run(
         agency.send(
@@ -115,7 +120,6 @@ def scenario(evaluation: Evaluation) -> dict[str, str]:
             ),
             agency.record_performance_result(OFFICER, EVALUATED),
             uncertified,
-            feedback,
         )
     )
     asyncio.run(
@@ -123,9 +127,14 @@ def scenario(evaluation: Evaluation) -> dict[str, str]:
             bs,
             agency.officer_registered(OFFICER),
             agency.officer_registered(OTHER),
+            agency.offering_scheduled("UMS-PR-2026-01", ("INS-7",)),
+            agency.enrolment_created(OFFICER, "UMS-PR-2026-01", "enr-e-pr"),  # before: same key
             agency.enrolment_completed(OFFICER, "formacion_inicial_equivalente"),
         )
     )
+    # feedback once evaluation has taken the facts it is checked against (another topic)
+    assert eventually(lambda: evaluation.assessment_facts("cup.eligibility_changed"))
+    asyncio.run(agency.send(bs, feedback))
     return {"uncertified": uncertified.ce_id, "feedback": feedback.ce_id}
 
 
@@ -168,7 +177,7 @@ def test_feedback_reaches_its_topic_without_any_identity(evaluation: Evaluation,
     assert data["offering_id"] == "UMS-PR-2026-01"
     assert data["instructor_id"] == "INS-7"
     everything = json.dumps(data) + json.dumps(headers)
-    for identity in (OFFICER, "off_", "CUIP", "cuip", "officer"):
+    for identity in (OFFICER, "off_", "CUIP", "cuip", "officer", "enr-e-pr", "enrolment"):
         assert identity not in everything
 
 

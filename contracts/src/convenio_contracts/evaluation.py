@@ -152,6 +152,11 @@ class SubmitCourseFeedback(Event):
     theory_practice_balance: TheoryPracticeBalance
     instructor_rating: Rating
     submitted_on: dt.date
+    enrolment_id: Identifier | None = Field(
+        None,
+        description="the participant's enrolment in the offering: checked (one response per "
+        "enrolment) and never passed on; required by evaluation since ADR 0077",
+    )
 
 
 # --- facts ------------------------------------------------------------------------------------

@@ -294,8 +294,12 @@ def _evaluated(officer_id: str, p: Profile, today: dt.date) -> list[Event]:
     return out
 
 
-def feedback(seed: int = SEED, today: dt.date | None = None) -> list[SubmitCourseFeedback]:
-    """Anonymous: about two in three participants who finished rate their course."""
+def feedback(
+    seed: int = SEED, today: dt.date | None = None
+) -> list[tuple[str, SubmitCourseFeedback]]:
+    """About two in three participants who finished rate their course, once each, by CUIP:
+    the command names the enrolment, which only the enrolment service knows
+    (``Story.feedback_from``), and the fact that comes of it names nobody (ADR 0077)."""
     today = today or today_in_mexico()
     plan = training(seed, today)
     rng = random.Random(f"{seed}:feedback")
@@ -308,15 +312,20 @@ def feedback(seed: int = SEED, today: dt.date | None = None) -> list[SubmitCours
         oid = offering.offering_id
         finished = sorted(plan.completed[oid] | plan.failed[oid])
         weights = leaning[offering.course.course_id]
-        for _ in range(round(len(finished) * 2 / 3)):
+        for cuip in finished[: round(len(finished) * 2 / 3)]:
             out.append(
-                SubmitCourseFeedback(
-                    offering_id=oid,
-                    instructor_id=rng.choice(offering.instructors),
-                    relevance=rng.choices([2, 3, 4, 5], [1, 3, 6, 4])[0],
-                    theory_practice_balance=rng.choices(list(weights), list(weights.values()))[0],
-                    instructor_rating=rng.choices([3, 4, 5], [2, 5, 4])[0],
-                    submitted_on=offering.closed_on(today),
+                (
+                    cuip,
+                    SubmitCourseFeedback(
+                        offering_id=oid,
+                        instructor_id=rng.choice(offering.instructors),
+                        relevance=rng.choices([2, 3, 4, 5], [1, 3, 6, 4])[0],
+                        theory_practice_balance=rng.choices(list(weights), list(weights.values()))[
+                            0
+                        ],
+                        instructor_rating=rng.choices([3, 4, 5], [2, 5, 4])[0],
+                        submitted_on=offering.closed_on(today),
+                    ),
                 )
             )
     return out

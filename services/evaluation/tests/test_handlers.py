@@ -23,6 +23,7 @@ from .harness import (
     competency,
     completed,
     eligible_officer,
+    enrolled_in,
     evaluation_on,
     feedback,
     kinds,
@@ -32,6 +33,7 @@ from .harness import (
     record,
     registered,
     scheduled,
+    scheduled_offering,
     statuses,
     trust_control,
 )
@@ -287,7 +289,10 @@ def test_held_intake_is_rejected_once_its_officer_never_arrives(evaluation: Eval
 def test_feedback_names_the_offering_and_instructor_and_never_the_officer(
     evaluation: Evaluation,
 ) -> None:
-    smuggled = record(feedback())
+    evaluation.send(
+        scheduled_offering("UMS-PR-2026-01", ("INS-7",)), enrolled_in(1, "UMS-PR-2026-01")
+    )
+    smuggled = record(feedback(enrolment="enr-1-formacion_inicial"))
     body = dict(
         json.loads(smuggled.value),
         officer_id=officer_id(1),
@@ -307,7 +312,7 @@ def test_feedback_names_the_offering_and_instructor_and_never_the_officer(
         "submitted_on",
     }
     everything = repr(fact.data) + repr(fact.headers)
-    for identity in (officer_id(1), "CUIP", "García", "off_"):
+    for identity in (officer_id(1), "CUIP", "García", "off_", "enr-1"):
         assert identity not in everything
 
 

@@ -37,6 +37,11 @@ class EvaluationSettings(ServiceSettings):
     fi_equivalent_training_hours: float = Field(
         486, gt=0, description="formación inicial equivalente, for serving officers"
     )
+    feedback_requires_enrolment: bool = Field(
+        True,
+        description="course feedback must name its enrolment; false only while v1 clients "
+        "that send none are migrated (ADR 0077)",
+    )
     expiry_scheduler_interval_s: float = Field(300, gt=0, description="seconds between ticks")
     expiry_scheduler_batch: int = Field(500, ge=1, description="officers per transaction")
     evaluation_clock_file: Path | None = Field(
@@ -52,6 +57,7 @@ class EvaluationSettings(ServiceSettings):
             alert_days=self.expiry_alert_days,
             unknown_officer_hold_days=self.unknown_officer_hold_days,
             catalogue_2020_from=self.competency_catalogue_2020_from,
+            feedback_requires_enrolment=self.feedback_requires_enrolment,
             fi_required_hours={
                 "formacion_inicial": self.fi_initial_training_hours,
                 "formacion_inicial_equivalente": self.fi_equivalent_training_hours,

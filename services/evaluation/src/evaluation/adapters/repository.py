@@ -31,15 +31,18 @@ from ..domain.cup import (
     Result,
     Status,
 )
+from ..domain.feedback import Enrolled
 from .tables import (
     CompetencyResultRow,
     ComponentResultRow,
     CupComponentRow,
     CupEligibilityRow,
     ExpiryAlertRow,
+    FeedbackAnswered,
     HeldIntakeRow,
     InstructorCertificationRow,
     KnownEnrolment,
+    KnownOffering,
     KnownOfficer,
     ScheduledAssessmentRow,
 )
@@ -197,6 +200,26 @@ class EvaluationRepository:
             return
         for name, value in fields.items():
             setattr(row, name, value)
+
+    def know_offering(self, offering_id: str, instructors: Iterable[str]) -> None:
+        self.session.merge(
+            KnownOffering(offering_id=offering_id, instructors="\n".join(sorted(instructors)))
+        )
+
+    def instructors_of(self, offering_id: str) -> frozenset[str] | None:
+        row = self.session.get(KnownOffering, offering_id)
+        return None if row is None else frozenset(filter(None, row.instructors.split("\n")))
+
+    def enrolled(self, enrolment_id: str) -> Enrolled | None:
+        row = self.session.get(KnownEnrolment, enrolment_id)
+        return None if row is None else Enrolled(row.enrolment_id, row.offering_id)
+
+    def has_answered(self, enrolment_id: str) -> bool:
+        return self.session.get(FeedbackAnswered, enrolment_id) is not None
+
+    def answer_feedback(self, enrolment_id: str) -> None:
+        self.session.add(FeedbackAnswered(enrolment_id=enrolment_id))
+        self.session.flush()  # a second response later in this batch must see it
 
     def certifications(self, instructor_id: str) -> list[Certification]:
         key = (_CERTIFIED, instructor_id)

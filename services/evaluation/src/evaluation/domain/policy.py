@@ -29,6 +29,9 @@ class Policy:
         }
     )
     """Hours of each training type that gives FI that must be delivered for it to give FI."""
+    feedback_requires_enrolment: bool = True
+    """Course feedback must name its enrolment (one response each); false only while v1
+    clients that send none are migrated, and then only the instructor is checked."""
 
     def __post_init__(self) -> None:
         if not self.alert_days or min(self.alert_days) < 0:

@@ -9,6 +9,7 @@ from convenio_contracts.common import TrainingType
 from convenio_contracts.enrolment import (
     EnrolmentCompleted,
     EnrolmentCreated,
+    OfferingScheduled,
     OfficerAssignmentChanged,
     OfficerRegistered,
 )
@@ -40,6 +41,11 @@ def officer_assignment_changed(
     release_held(ctx, uow, fact.officer_id)  # it names the officer as surely as a registration
     if status_changed:  # baja or suspension ends eligibility; a return restores it
         cup_record.refresh(uow, fact.officer_id, ctx.policy, ctx.today(), fact.event_type)
+
+
+def offering_scheduled(ctx: Context, uow: UnitOfWork, fact: OfferingScheduled) -> None:
+    """Who teaches the offering: feedback may rate only them."""
+    EvaluationRepository(uow.session).know_offering(fact.offering_id, fact.instructors)
 
 
 def enrolment_created(ctx: Context, uow: UnitOfWork, fact: EnrolmentCreated) -> None:

@@ -34,6 +34,7 @@ from ..domain.catalogue import (
 )
 from ..domain.certification import Certification, check_evaluator
 from ..domain.cup import Component
+from ..domain.feedback import check_feedback, check_instructor, check_named
 from ..domain.refusals import RefusalReason, Refused
 from .context import Apply, Context, refusable
 
@@ -167,9 +168,20 @@ def schedule_assessment(ctx: Context, uow: UnitOfWork, cmd: ScheduleAssessment) 
         cup_record.refresh(uow, cmd.officer_id, ctx.policy, today, cmd.event_type)
 
 
+@refusable
 def submit_course_feedback(ctx: Context, uow: UnitOfWork, cmd: SubmitCourseFeedback) -> None:
-    """Anonymous by construction: the fact is built field by field from the ratings, so
-    nothing else a client sends (an officer's id, a CUIP) can travel on."""
+    """One response per enrolment, about an instructor of its offering (ADR 0077). Anonymous
+    by construction: the fact is built field by field from the ratings, so nothing else a
+    client sends (the enrolment, an officer's id, a CUIP) can travel on."""
+    repo = EvaluationRepository(uow.session)
+    check_named(cmd.enrolment_id, required=ctx.policy.feedback_requires_enrolment)
+    instructors = repo.instructors_of(cmd.offering_id)
+    if cmd.enrolment_id is None:
+        check_instructor(cmd.offering_id, cmd.instructor_id, instructors)
+    else:
+        enrolled, answered = repo.enrolled(cmd.enrolment_id), repo.has_answered(cmd.enrolment_id)
+        check_feedback(cmd.offering_id, cmd.instructor_id, enrolled, instructors, answered=answered)
+        repo.answer_feedback(cmd.enrolment_id)
     uow.emit(
         CourseFeedbackSubmitted(
             offering_id=cmd.offering_id,
