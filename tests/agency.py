@@ -259,7 +259,9 @@ def cuip_of(i: int) -> str:
 
 
 def curp_of(i: int) -> str:
-    return f"GAMA9{i % 10}0101MMCRRS0{i % 10}"
+    """One CURP per officer number (enrolment refuses a CURP under a second CUIP)."""
+    yy, mm, dd, homoclave = i % 100, 1 + i // 100 % 12, 1 + i // 1200 % 28, i // 33600 % 36
+    return f"GAMA{yy:02d}{mm:02d}{dd:02d}MMCRRS{'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[homoclave]}0"
 
 
 def name_of(i: int) -> str:

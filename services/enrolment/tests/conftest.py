@@ -58,11 +58,17 @@ class Commands:
         return f"CUIP{i:010d}"
 
     @staticmethod
+    def curp(i: int) -> str:
+        """One CURP per officer (a CURP is one person); officer 1's is GOML850101HMCRRS09."""
+        n = i - 1
+        return f"GOML85{1 + n % 12:02d}{1 + n // 12 % 28:02d}HMCRRS{n // 336 % 10}9"
+
+    @staticmethod
     def officer(i: int, **changes: object) -> RegisterOfficer:
         return RegisterOfficer.model_validate(
             {
                 "cuip": Commands.cuip(i),
-                "curp": "GOML850101HMCRRS09",
+                "curp": Commands.curp(i),
                 "full_name": "Luis Gómez Morales",
                 "sex": "hombre",
                 "corporation": "Policía de Toluca",
