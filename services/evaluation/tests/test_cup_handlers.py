@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from evaluation.adapters.tables import CupComponentRow
+
 from .harness import (
     EVALUATED,
     D,
@@ -18,6 +20,7 @@ from .harness import (
     eligible_officer,
     kinds,
     of_kind,
+    officer_id,
     performance,
     reassigned,
     registered,
@@ -130,3 +133,16 @@ def test_fi_needs_the_required_hours_delivered(
     )
     facts = evaluation.send(fact)
     assert (STATUS in kinds(facts)) is gives_fi
+
+
+def test_a_non_approval_published_before_it_had_a_validity_gets_one_at_the_next_tick(
+    evaluation: Evaluation,
+) -> None:
+    evaluation.send(registered(1), trust_control(1, D(2025, 6, 1), approved=False))
+    with evaluation.session() as session, session.begin():  # as the old rule published it
+        row = session.get(CupComponentRow, (officer_id(1), "C3"))
+        assert row is not None
+        row.valid_until = None
+    [given] = of_kind(evaluation.tick(), STATUS)
+    assert (given["status"], given["valid_until"]) == ("vigente_no_aprobatoria", "2028-05-31")
+    assert evaluation.tick() == []

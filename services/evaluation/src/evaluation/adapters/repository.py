@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, inspect, tuple_
+from sqlalchemy import and_, delete, func, inspect, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
@@ -457,13 +457,23 @@ class EvaluationRepository:
 
     def officers_with_lapsed_approvals(self, today: dt.date, after: str, limit: int) -> list[str]:
         """Officers with a published result in force (approving or not) whose last day is past,
-        in officer_id order."""
+        in officer_id order; and those with a non-approval published before non-approvals had
+        a validity (ADR 0075), so that it gets one."""
         in_force = (Status.APROBATORIA_VIGENTE.value, Status.VIGENTE_NO_APROBATORIA.value)
+        without_validity = and_(
+            col(CupComponentRow.status) == Status.VIGENTE_NO_APROBATORIA.value,
+            col(CupComponentRow.valid_until).is_(None),
+        )
         query = (
             select(CupComponentRow.officer_id)
             .where(
-                col(CupComponentRow.status).in_(in_force),
-                col(CupComponentRow.valid_until) < today,
+                or_(
+                    and_(
+                        col(CupComponentRow.status).in_(in_force),
+                        col(CupComponentRow.valid_until) < today,
+                    ),
+                    without_validity,
+                ),
                 col(CupComponentRow.officer_id) > after,
             )
             .distinct()
