@@ -232,17 +232,26 @@ def schedule_offering(offering_id: str, course_id: str, capacity: int = 40) -> C
             "capacity": capacity,
             "instructors": ["INS-1"],
             "target_municipalities": [15106],
-            "sessions": [
-                {
-                    "session_id": "S1",
-                    "session_type": "teoria",
-                    "date": "2026-03-02",
-                    "planned_minutes": 240,
-                }
-            ],
+            "sessions": DEFAULT_SESSIONS,
         },
         key=course_id,
     )
+
+
+DEFAULT_SESSIONS = [
+    {"session_id": sid, "session_type": kind, "date": day, "planned_minutes": minutes}
+    for sid, kind, day, minutes in (
+        ("S1", "teoria", "2026-03-02", 240),
+        ("S2", "teoria", "2026-03-03", 360),
+        ("S3", "practica", "2026-03-04", 360),
+        ("S4", "practica", "2026-03-05", 360),
+        ("S5", "practica", "2026-03-06", 360),
+        ("S6", "practica", "2026-03-09", 360),
+        ("S7", "practica", "2026-03-10", 360),
+    )
+]
+"""What ``schedule_offering`` plans by default: the 10 h of theory and 30 h of practice of
+``publish_course``'s default course, as enrolment requires (ADR 0076)."""
 
 
 def cuip_of(i: int) -> str:
@@ -250,7 +259,9 @@ def cuip_of(i: int) -> str:
 
 
 def curp_of(i: int) -> str:
-    return f"GAMA9{i % 10}0101MMCRRS0{i % 10}"
+    """One CURP per officer number (enrolment refuses a CURP under a second CUIP)."""
+    yy, mm, dd, homoclave = i % 100, 1 + i // 100 % 12, 1 + i // 1200 % 28, i // 33600 % 36
+    return f"GAMA{yy:02d}{mm:02d}{dd:02d}MMCRRS{'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'[homoclave]}0"
 
 
 def name_of(i: int) -> str:
@@ -451,6 +462,42 @@ def enrolment_completed(
             "attendance_rate": 0.96,
             "decided_on": decided_on,
             "certificate_id": f"CERT-{officer_id[-8:]}",
+        },
+        key=officer_id,
+        topic="enrolment.training.v1",
+        source=ENROLMENT,
+    )
+
+
+def offering_scheduled(offering_id: str, instructors: tuple[str, ...]) -> Command:
+    return command(
+        "mx.convenio.enrolment.offering.scheduled.v1",
+        {
+            "offering_id": offering_id,
+            "course_id": "UMS-PR",
+            "course_version": 1,
+            "campus": "toluca",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-06",
+            "capacity": 30,
+            "instructors": list(instructors),
+        },
+        key=offering_id,
+        topic="enrolment.course.v1",
+        source=ENROLMENT,
+    )
+
+
+def enrolment_created(officer_id: str, offering_id: str, enrolment_id: str) -> Command:
+    return command(
+        "mx.convenio.enrolment.enrolment.created.v1",
+        {
+            "enrolment_id": enrolment_id,
+            "officer_id": officer_id,
+            "offering_id": offering_id,
+            "course_id": "UMS-PR",
+            "requested_by": "agency-test",
+            "enrolled_on": "2026-03-01",
         },
         key=officer_id,
         topic="enrolment.training.v1",

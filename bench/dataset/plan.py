@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from .catalogue import (
@@ -112,12 +112,29 @@ def build(spec: DatasetSpec) -> Plan:
     serving = max(1, round(SERVING_OFFICERS * spec.size))
     officers = roster(rng, spec.seed, serving, STATE_SHARE, spec.year)
     officers += cohort(rng, spec.seed, serving, round(INITIAL_COHORT * spec.size), spec.year)
+    officers = one_curp_each(officers)
     instructors = [f"INS-{n:04d}" for n in range(1, max(6, round(INSTRUCTORS * spec.size)) + 1)]
     needs = course_needs(rng, officers, serving)
     offerings, seats = schedule(rng, needs, instructors, spec.year)
     enrolments = [enrol(rng, spec.seed, n, officer, offering) for n, (officer, offering) in
                   enumerate(seats)]  # fmt: skip
     return Plan(spec, officers, serving, instructors, offerings, enrolments)
+
+
+def one_curp_each(officers: list[Officer]) -> list[Officer]:
+    """A CURP is one person, and enrolment refuses it under a second CUIP: a drawn CURP that
+    repeats one before it gets the next free homoclave (the 17th character)."""
+    taken: set[str] = set()
+    out = []
+    for officer in officers:
+        curp = officer.curp
+        for homoclave in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+            if curp not in taken:
+                break
+            curp = f"{officer.curp[:16]}{homoclave}{officer.curp[17]}"
+        taken.add(curp)
+        out.append(officer if curp == officer.curp else replace(officer, curp=curp))
+    return out
 
 
 def course_needs(

@@ -324,7 +324,11 @@ async def _evaluate(s: Story, ids: dict[str, str], facts: Facts, agency: Agency)
     )
     await agency.send((c for c in commands if isinstance(c, ImportTrustControlResult)), C3_CENTRE)
     await agency.send(refused, EVALUATORS, intended=True)
-    await agency.send(s.feedback, EVALUATORS)
+    enrolments = {
+        (f["officer_id"], f["offering_id"]): f["enrolment_id"]
+        for f in facts.of("enrolment.created")
+    }
+    await agency.send(s.feedback_from(ids, enrolments), EVALUATORS)
     wanted = {ids[cuip] for cuip in s.eligible}
     counts = Counter(type(c).__name__ for c in commands)
 

@@ -5,6 +5,7 @@ write)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Literal, get_args, get_origin
@@ -99,6 +100,8 @@ def _sample(variable: Variable, tmp_path: Path) -> tuple[str, object]:
         return str(not default).lower(), not default
     if get_origin(annotation) is tuple:
         return "[5, 1]", (5, 1)
+    if annotation is dt.date:
+        return "2019-06-30", dt.date(2019, 6, 30)
     if get_origin(annotation) is list:
         return '["/agency/a", "/agency/b"]', ["/agency/a", "/agency/b"]
     if annotation is float:

@@ -105,8 +105,12 @@ async def drive(bootstrap: str) -> Scenario:
         a = Agency(bootstrap, watcher)
         outside = [*SESSIONS[:4], agency.session("S9", "practica", "2026-04-01", 60)]
         await a.send(
-            agency.publish_course(COURSE),
+            agency.publish_course(COURSE, planned_theory_hours=6, planned_practice_hours=11),
             agency.schedule_sessions(OFFERING, COURSE, 3, SESSIONS),
+            a.refuse(  # sessions that do not add up to the course's plan
+                agency.schedule_sessions(f"{COURSE}-03", COURSE, 3, SESSIONS[:4]),
+                "invalid_request",
+            ),
             a.refuse(
                 agency.schedule_sessions(f"{COURSE}-02", COURSE, 3, outside),
                 "session_outside_offering",
@@ -167,7 +171,8 @@ def attendance(a: Agency) -> list[Command]:
         mark(1, "S3", "present", 300),
         mark(1, "S4", "present", 300),
         mark(1, "S5", "present", 60),
-        # officer 2: four of five with one justified, after correcting a wrong mark
+        # officer 2: four of five with one justified, after correcting a wrong mark; only 4 of
+        # 6 theory hours and 6 of 11 practice hours delivered, so not completed (ADR 0076)
         mark(2, "S1", "present", 240),
         mark(2, "S2", "justified"),
         mark(2, "S3", "present", 300),
@@ -223,11 +228,11 @@ def test_completion_facts_follow_the_registers(scenario, service) -> None:
     }  # fmt: skip
     assert outcomes == {
         ids[1]: ("enrolment.completed", 5.67, 11.0, 1.0),
-        ids[2]: ("enrolment.completed", 4.0, 6.0, 0.8),
+        ids[2]: ("enrolment.failed", 4.0, 6.0, 0.8),
         ids[4]: ("enrolment.failed", 4.0, 6.0, 0.6),
     }
     [closed] = scenario.watcher.facts("offering.closed")
-    assert (closed["enrolled"], closed["completed"], closed["failed"]) == (3, 2, 1)
+    assert (closed["enrolled"], closed["completed"], closed["failed"]) == (3, 1, 2)
 
 
 def test_the_correction_voids_the_published_fact(scenario, service) -> None:
@@ -253,9 +258,10 @@ def test_a_malformed_record_is_dead_lettered(scenario) -> None:
 
 
 def test_the_read_api_shows_the_record_and_the_fill_rate(scenario, service) -> None:
-    record = http_get_json(f"{service.url}/officers/{officer_id(service, 2)}/training")
+    # officer 1: officer 2 no longer completes, delivering too few hours (ADR 0076)
+    record = http_get_json(f"{service.url}/officers/{officer_id(service, 1)}/training")
     [entry] = record["enrolments"]
-    assert (entry["status"], entry["attendance_rate"]) == ("completed", 0.8)
+    assert (entry["status"], entry["attendance_rate"]) == ("completed", 1.0)
     assert entry["certificate_id"].startswith("cert_")
     offering = http_get_json(f"{service.url}/offerings/{OFFERING}")
     assert (offering["enrolled"], offering["capacity"], offering["fill_rate"]) == (3, 3, 1.0)

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.connected, pytest.mark.slow]
 
 OFFICER = "off_" + "e" * 32
 OTHER = "off_" + "f" * 32  # registered, never evaluated
-EVALUATED = "2026-02-16"  # C3, CB and ED all last through 2029-02-16
+EVALUATED = "2026-02-16"  # C3, CB and ED all last through 2029-02-15
 ASSESSMENT = "evaluation.assessment.v1"
 TYPE = "mx.convenio.evaluation.{}.v1".format
 
@@ -94,13 +94,18 @@ def evaluation(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Itera
 @pytest.fixture(scope="module")
 def scenario(evaluation: Evaluation) -> dict[str, str]:
     """One officer evaluated on every component, one result by an uncertified evaluator, and
-    course feedback carrying identity a careless client should not have sent."""
+    course feedback carrying identity a careless client should not have sent, from the
+    officer's enrolment in the offering it rates (ADR 0077)."""
     bs = evaluation.bootstrap
     uncertified = agency.record_competency_result(
         OFFICER, "armamento_y_tiro", EVALUATED, evaluator_id="INS-2"
     )
     feedback = agency.submit_course_feedback(
-        "UMS-PR-2026-01", "INS-7", officer_id=OFFICER, cuip="CUIPTEST00000001"
+        "UMS-PR-2026-01",
+        "INS-7",
+        enrolment_id="enr-e-pr",
+        officer_id=OFFICER,
+        cuip="CUIPTEST00000001",
     )
     asyncio.run(
         agency.send(
@@ -115,7 +120,6 @@ def scenario(evaluation: Evaluation) -> dict[str, str]:
             ),
             agency.record_performance_result(OFFICER, EVALUATED),
             uncertified,
-            feedback,
         )
     )
     asyncio.run(
@@ -123,9 +127,14 @@ def scenario(evaluation: Evaluation) -> dict[str, str]:
             bs,
             agency.officer_registered(OFFICER),
             agency.officer_registered(OTHER),
+            agency.offering_scheduled("UMS-PR-2026-01", ("INS-7",)),
+            agency.enrolment_created(OFFICER, "UMS-PR-2026-01", "enr-e-pr"),  # before: same key
             agency.enrolment_completed(OFFICER, "formacion_inicial_equivalente"),
         )
     )
+    # feedback once evaluation has taken the facts it is checked against (another topic)
+    assert eventually(lambda: evaluation.assessment_facts("cup.eligibility_changed"))
+    asyncio.run(agency.send(bs, feedback))
     return {"uncertified": uncertified.ce_id, "feedback": feedback.ce_id}
 
 
@@ -137,7 +146,7 @@ def test_the_officer_becomes_eligible(evaluation: Evaluation, scenario) -> None:
             "officer_id": OFFICER,
             "eligible": True,
             "missing_components": [],
-            "earliest_expiry": "2029-02-16",
+            "earliest_expiry": "2029-02-15",
             "changed_on": "2026-03-01",
         }
     ]
@@ -168,7 +177,7 @@ def test_feedback_reaches_its_topic_without_any_identity(evaluation: Evaluation,
     assert data["offering_id"] == "UMS-PR-2026-01"
     assert data["instructor_id"] == "INS-7"
     everything = json.dumps(data) + json.dumps(headers)
-    for identity in (OFFICER, "off_", "CUIP", "cuip", "officer"):
+    for identity in (OFFICER, "off_", "CUIP", "cuip", "officer", "enr-e-pr", "enrolment"):
         assert identity not in everything
 
 
@@ -176,7 +185,7 @@ def test_moving_the_clock_sends_each_alert_once_then_the_cup_lapses(
     evaluation: Evaluation, scenario
 ) -> None:
     assert eventually(lambda: evaluation.assessment_facts("cup.eligibility_changed"))
-    for day, window in (("2028-08-20", 180), ("2028-11-18", 90), ("2029-01-17", 30)):
+    for day, window in (("2028-08-19", 180), ("2028-11-17", 90), ("2029-01-16", 30)):
         evaluation.set_today(day)
 
         def alerted(window: int = window) -> list[dict[str, Any]]:
@@ -186,9 +195,9 @@ def test_moving_the_clock_sends_each_alert_once_then_the_cup_lapses(
         arrived = eventually(lambda alerted=alerted: len(alerted()) >= 3 and alerted())
         assert arrived, f"no {window}-day alerts:\n{evaluation.process.log_tail()}"
         assert sorted(a["component"] for a in arrived) == ["C3", "CB", "ED"]
-        assert {(a["valid_until"], a["alerted_on"]) for a in arrived} == {("2029-02-16", day)}
+        assert {(a["valid_until"], a["alerted_on"]) for a in arrived} == {("2029-02-15", day)}
 
-    evaluation.set_today("2029-02-17")
+    evaluation.set_today("2029-02-16")
 
     def lapsed() -> list[dict[str, Any]]:
         flips = evaluation.assessment_facts("cup.eligibility_changed")
@@ -196,7 +205,7 @@ def test_moving_the_clock_sends_each_alert_once_then_the_cup_lapses(
 
     [lapse] = eventually(lapsed)
     assert lapse["missing_components"] == ["C3", "CB", "ED"]
-    assert lapse["changed_on"] == "2029-02-17"
+    assert lapse["changed_on"] == "2029-02-16"
     expired = [
         c
         for c in evaluation.assessment_facts("cup_component.status_changed")
@@ -215,4 +224,4 @@ def test_moving_the_clock_sends_each_alert_once_then_the_cup_lapses(
     assert sorted(a["days_left"] for a in alerts) == [30] * 3 + [90] * 3 + [180] * 3
     assert len(evaluation.assessment_facts("cup.eligibility_changed")) == 2
     cup = http_get_json(f"{evaluation.process.url}/officers/{OFFICER}/cup")
-    assert (cup["as_of"], cup["eligible"]) == ("2029-02-17", False)
+    assert (cup["as_of"], cup["eligible"]) == ("2029-02-16", False)

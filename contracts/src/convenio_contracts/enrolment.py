@@ -44,6 +44,11 @@ class _OfficerProfile(Event):
     profile: Profile
     rank: ShortText
     hire_year: Annotated[int, Field(ge=1950, le=2100)]
+    registered_on: dt.date | None = Field(
+        None,
+        description="the day the officer joined the roster (registration or hire date): an "
+        "officer counts in the periods from then on; None when the agency does not send it",
+    )
 
 
 @register

@@ -152,6 +152,11 @@ class SubmitCourseFeedback(Event):
     theory_practice_balance: TheoryPracticeBalance
     instructor_rating: Rating
     submitted_on: dt.date
+    enrolment_id: Identifier | None = Field(
+        None,
+        description="the participant's enrolment in the offering: checked (one response per "
+        "enrolment) and never passed on; required by evaluation since ADR 0077",
+    )
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -216,6 +221,11 @@ class CupComponentStatusChanged(Event):
     valid_until: dt.date | None = Field(description="None: does not expire (FI)")
     changed_on: dt.date
     source: ShortText = Field(description="what caused it: an event type, or 'expiry'")
+    effective_on: dt.date | None = Field(
+        None,
+        description="the day the change took effect: the evaluation day of the result that "
+        "caused it, or the day after the last day in force for a lapse; None: on changed_on",
+    )
 
 
 @register

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from convenio_contracts import Event
 from convenio_contracts.enrolment import RegisterOfficer
+from convenio_contracts.evaluation import SubmitCourseFeedback
 
 from .cast import SEED, roster
 from .courses import COMPETENCIES_2020, COURSES, OFFERINGS, cohort
@@ -67,6 +68,9 @@ class Story:
     training: Training
     closes: list[Event]
     feedback: list[Event]
+    """Course feedback as the story writes it, before it names its enrolments."""
+    respondents: list[str]
+    """The CUIP that answers each of ``feedback``, in the same order."""
     findings: list[Event]
     eligible: set[str]
 
@@ -77,6 +81,18 @@ class Story:
     def evaluations(self, officer_ids: Mapping[str, str]) -> tuple[list[Event], list[Event]]:
         return evaluation_commands(officer_ids, self.seed, self.today)
 
+    def feedback_from(
+        self, officer_ids: Mapping[str, str], enrolments: Mapping[tuple[str, str], str]
+    ) -> list[Event]:
+        """The feedback as sent, each naming its respondent's enrolment: ``enrolments`` maps
+        (officer_id, offering_id) to the enrolment_id of ``enrolment.created`` (ADR 0077)."""
+        return [
+            SubmitCourseFeedback.model_validate(
+                f.model_dump() | {"enrolment_id": enrolments[(officer_ids[cuip], f.offering_id)]}  # type: ignore[attr-defined]
+            )
+            for cuip, f in zip(self.respondents, self.feedback, strict=True)
+        ]
+
     def enrolment_intake(self) -> list[Event]:
         return self.definitions + self.training.registers + self.closes
 
@@ -85,6 +101,7 @@ def story(seed: int = SEED, today: dt.date | None = None) -> Story:
     """The story as told on ``today`` (by default, today in the State of Mexico)."""
     today = today or today_in_mexico()
     officers = roster(seed)
+    answers = feedback(seed, today)
     return Story(
         seed=seed,
         today=today,
@@ -93,7 +110,8 @@ def story(seed: int = SEED, today: dt.date | None = None) -> Story:
         certifications=[i.command(today) for i in INSTRUCTORS],
         training=training(seed, today),
         closes=[o.close(today) for o in OFFERINGS],
-        feedback=list(feedback(seed, today)),
+        feedback=[command for _, command in answers],
+        respondents=[cuip for cuip, _ in answers],
         findings=findings(today),
         eligible=expected_eligible(seed, today),
     )

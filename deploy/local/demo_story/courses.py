@@ -57,7 +57,7 @@ FIE = Course(
     "UMS-FIE-2026",
     "Formación inicial equivalente para policías en activo",
     "formacion_inicial_equivalente",
-    ("ttttt" + "pppp") * 6,  # 486 hours: 270 of theory, 216 of practice
+    ("tttttt" + "pppp") * 6,  # 540 hours: 324 of theory, 216 of practice; FI needs 486 of them
     540,
     COMPETENCIES_2020,
 )

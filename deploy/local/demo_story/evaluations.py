@@ -22,7 +22,7 @@ from convenio_contracts.evaluation import (
 from .cast import SEED, roster
 from .courses import COMPETENCIES_2020, FIE, OFFERINGS, PR24, cohort
 from .days import today_in_mexico, years_before
-from .registers import training
+from .registers import FI_HOURS, training
 
 PASS_MARK = 70
 """The evaluation service's default knowledge pass mark (``COMPETENCY_PASS_MARK``)."""
@@ -217,8 +217,15 @@ def profiles(seed: int = SEED, today: dt.date | None = None) -> dict[str, Profil
 
 def expected_eligible(seed: int = SEED, today: dt.date | None = None) -> set[str]:
     """CUIPs of the officers who should hold every CUP component: formación inicial completed
-    (only the FIE offering gives it) and every evaluation passed."""
-    completed = training(seed, today).completed[OFFERINGS[0].offering_id]
+    with its 486 hours delivered (only the FIE offering gives it) and every evaluation
+    passed."""
+    plan = training(seed, today)
+    fie = OFFERINGS[0]
+    required = FI_HOURS[fie.course.training_type]
+    completed = {
+        c for c in plan.completed[fie.offering_id]
+        if plan.delivered_hours[(fie.offering_id, c)] >= required
+    }  # fmt: skip
     return {
         cuip
         for cuip, p in profiles(seed, today).items()
@@ -287,8 +294,12 @@ def _evaluated(officer_id: str, p: Profile, today: dt.date) -> list[Event]:
     return out
 
 
-def feedback(seed: int = SEED, today: dt.date | None = None) -> list[SubmitCourseFeedback]:
-    """Anonymous: about two in three participants who finished rate their course."""
+def feedback(
+    seed: int = SEED, today: dt.date | None = None
+) -> list[tuple[str, SubmitCourseFeedback]]:
+    """About two in three participants who finished rate their course, once each, by CUIP:
+    the command names the enrolment, which only the enrolment service knows
+    (``Story.feedback_from``), and the fact that comes of it names nobody (ADR 0077)."""
     today = today or today_in_mexico()
     plan = training(seed, today)
     rng = random.Random(f"{seed}:feedback")
@@ -301,15 +312,20 @@ def feedback(seed: int = SEED, today: dt.date | None = None) -> list[SubmitCours
         oid = offering.offering_id
         finished = sorted(plan.completed[oid] | plan.failed[oid])
         weights = leaning[offering.course.course_id]
-        for _ in range(round(len(finished) * 2 / 3)):
+        for cuip in finished[: round(len(finished) * 2 / 3)]:
             out.append(
-                SubmitCourseFeedback(
-                    offering_id=oid,
-                    instructor_id=rng.choice(offering.instructors),
-                    relevance=rng.choices([2, 3, 4, 5], [1, 3, 6, 4])[0],
-                    theory_practice_balance=rng.choices(list(weights), list(weights.values()))[0],
-                    instructor_rating=rng.choices([3, 4, 5], [2, 5, 4])[0],
-                    submitted_on=offering.closed_on(today),
+                (
+                    cuip,
+                    SubmitCourseFeedback(
+                        offering_id=oid,
+                        instructor_id=rng.choice(offering.instructors),
+                        relevance=rng.choices([2, 3, 4, 5], [1, 3, 6, 4])[0],
+                        theory_practice_balance=rng.choices(list(weights), list(weights.values()))[
+                            0
+                        ],
+                        instructor_rating=rng.choices([3, 4, 5], [2, 5, 4])[0],
+                        submitted_on=offering.closed_on(today),
+                    ),
                 )
             )
     return out

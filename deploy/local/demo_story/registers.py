@@ -27,6 +27,14 @@ from .days import today_in_mexico
 
 COMPLETION_THRESHOLD = 0.8
 """The enrolment service's default (``COMPLETION_THRESHOLD``): the story is written for it."""
+HOURS_THRESHOLD = 0.8
+"""The enrolment service's default (``COMPLETION_HOURS_THRESHOLD``): theory hours and practice
+hours delivered each reach it to complete (ADR 0076)."""
+FI_HOURS = {"formacion_inicial": 972, "formacion_inicial_equivalente": 486}
+"""Evaluation's defaults: hours a completion of initial training must deliver to give FI."""
+SHORTFALL = 60 + 40
+"""Minutes a completing officer's hours are kept above each mark they must reach: a late mark
+may lose up to 60 of a session, and the corrected mark 40 more."""
 
 ATTENDED = ("present", "late", "justified")
 """What counts towards the attendance rate (ADR 0010); absent does not."""
@@ -44,6 +52,8 @@ class Training:
     withdrawn: dict[str, set[str]] = field(default_factory=dict)
     marks: Counter[str] = field(default_factory=Counter)
     """Attendance records per offering (corrections included)."""
+    delivered_hours: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(offering id, CUIP) to the theory and practice hours the final marks deliver."""
     corrected: int = 0
 
     def of(self, kind: type[Event]) -> list[Any]:
@@ -66,6 +76,46 @@ def _statuses(rng: random.Random, planned: int, failing: bool) -> list[str]:
     for i in absent[: max(0, needed - (planned - len(absent)))]:
         statuses[i] = "present"
     return statuses
+
+
+def _delivered(sessions: Sequence[PlannedSession], statuses: Sequence[str], kind: str) -> int:
+    """Minutes of ``kind`` delivered, counting a late mark at its worst (60 minutes short)."""
+    worst = {"present": 0, "late": 60}
+    return sum(
+        s.planned_minutes - worst[st]
+        for s, st in zip(sessions, statuses, strict=False)
+        if s.session_type == kind and st in worst
+    )
+
+
+def _deliver_enough(
+    sessions: Sequence[PlannedSession], statuses: list[str], fi_minutes: int | None
+) -> None:
+    """A completing officer's register also delivers the hours: each of theory and practice
+    reaches ``HOURS_THRESHOLD`` of its plan, and initial training FI's total, with room for a
+    late mark and a correction. Missed sessions become present, the latest first."""
+
+    def short() -> str | None:
+        for kind in ("teoria", "practica"):
+            planned = sum(s.planned_minutes for s in sessions if s.session_type == kind)
+            need = min(planned, HOURS_THRESHOLD * planned + SHORTFALL)
+            if _delivered(sessions, statuses, kind) < need:
+                return kind
+        total = _delivered(sessions, statuses, "teoria") + _delivered(
+            sessions, statuses, "practica"
+        )
+        planned = sum(s.planned_minutes for s in sessions)
+        if fi_minutes is not None and total < min(planned, fi_minutes + SHORTFALL):
+            return "any"
+        return None
+
+    while (kind := short()) is not None:
+        missed = [
+            i
+            for i, (s, st) in enumerate(zip(sessions, statuses, strict=True))
+            if st != "present" and kind in ("any", s.session_type)
+        ]
+        statuses[missed[-1]] = "present"  # all present meets every need above
 
 
 def _mark(
@@ -130,6 +180,9 @@ def _register(
     for officer in members:
         cuip = officer.cuip
         statuses = _statuses(rng, len(sessions), cuip in failing)
+        if cuip not in failing:
+            fi_hours = FI_HOURS.get(offering.course.training_type)
+            _deliver_enough(sessions, statuses, fi_hours and fi_hours * 60)
         held = sessions[:3] if cuip in withdrawn else sessions
         marks = [_mark(cuip, oid, s, st, rng) for s, st in zip(held, statuses, strict=False)]
         plan.registers += [
@@ -137,8 +190,28 @@ def _register(
             RequestEnrolment(cuip=cuip, offering_id=oid, requested_by="UMS Academia"),
             *(_corrected(marks) if cuip in corrected else marks),
         ]
+        final = _corrected(marks) if cuip in corrected else marks
+        plan.delivered_hours[(oid, cuip)] = _hours(final, sessions)
         plan.marks[oid] += len(marks) + (cuip in corrected)
         plan.corrected += cuip in corrected
         if cuip in withdrawn:
             reason = "cambio de adscripción"
             plan.registers.append(WithdrawEnrolment(cuip=cuip, offering_id=oid, reason=reason))
+
+
+def _hours(registers: Sequence[Event], sessions: Sequence[PlannedSession]) -> float:
+    """Hours the officer's final marks deliver, as enrolment counts them: present and late
+    minutes up to each session's plan; a voided mark counts for nothing."""
+    planned = {s.session_id: s.planned_minutes for s in sessions}
+    current: dict[str, RecordAttendance] = {}
+    for e in registers:
+        if isinstance(e, RecordAttendance):
+            current[e.session_id] = e
+        elif isinstance(e, VoidAttendance):
+            del current[e.session_id]
+    minutes = sum(
+        min(m.minutes, planned[m.session_id])
+        for m in current.values()
+        if m.status in ("present", "late")
+    )
+    return minutes / 60

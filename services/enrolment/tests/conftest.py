@@ -58,11 +58,17 @@ class Commands:
         return f"CUIP{i:010d}"
 
     @staticmethod
+    def curp(i: int) -> str:
+        """One CURP per officer (a CURP is one person); officer 1's is GOML850101HMCRRS09."""
+        n = i - 1
+        return f"GOML85{1 + n % 12:02d}{1 + n // 12 % 28:02d}HMCRRS{n // 336 % 10}9"
+
+    @staticmethod
     def officer(i: int, **changes: object) -> RegisterOfficer:
         return RegisterOfficer.model_validate(
             {
                 "cuip": Commands.cuip(i),
-                "curp": "GOML850101HMCRRS09",
+                "curp": Commands.curp(i),
                 "full_name": "Luis Gómez Morales",
                 "sex": "hombre",
                 "corporation": "Policía de Toluca",
@@ -85,7 +91,7 @@ class Commands:
                 "training_type": "actualizacion",
                 "programme_code": "P-1",
                 "planned_theory_hours": 6,
-                "planned_practice_hours": 10,
+                "planned_practice_hours": 11,
             }
             | changes
         )
@@ -175,14 +181,18 @@ class Pipeline:
     """Runs intake through ``BatchProcessor`` and hands back what reached the outbox."""
 
     def __init__(
-        self, sessions: SessionFactory, completion_threshold: float, prefetch: bool = True
+        self,
+        sessions: SessionFactory,
+        completion_threshold: float,
+        prefetch: bool = True,
+        hours_threshold: float = 0.8,
     ) -> None:
         """``prefetch=False``: no batch memo, every lookup a query (the reference)."""
         self.sessions = sessions
         self.processor = BatchProcessor(
             "enrolment",
             "/convenio/enrolment",
-            handlers(completion_threshold),
+            handlers(completion_threshold, hours_threshold),
             sessions,
             DeadLetterBreaker(100, 1.0, 100),
             after_batch=write_pending_attendance if prefetch else None,
@@ -208,8 +218,10 @@ def database(database_url: str) -> Iterator[tuple[str, SessionFactory]]:
 
 @pytest.fixture
 def pipeline(database) -> Callable[..., Pipeline]:
-    def make(completion_threshold: float = 0.8, prefetch: bool = True) -> Pipeline:
-        return Pipeline(database[1], completion_threshold, prefetch)
+    def make(
+        completion_threshold: float = 0.8, prefetch: bool = True, hours_threshold: float = 0.8
+    ) -> Pipeline:
+        return Pipeline(database[1], completion_threshold, prefetch, hours_threshold)
 
     return make
 

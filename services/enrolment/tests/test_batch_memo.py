@@ -171,7 +171,7 @@ def test_a_mark_for_an_officer_registered_in_the_same_batch(process, cmd, summar
 
 def _explode_on(minutes: int, process: Any) -> None:
     """Attendance with these minutes makes the handler raise after it has done its writes."""
-    record = handlers(0.8)[RecordAttendance.event_type]
+    record = handlers(0.8, 0.8)[RecordAttendance.event_type]
 
     def handler(uow: Any, event: Any) -> None:
         record(uow, event)

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from enrolment.domain.attendance import AttendanceStatus, Mark
-from enrolment.domain.completion import Delivery, decide, tally, threshold
+from enrolment.domain.completion import CompletionRule, Delivery, Plan, decide, tally, threshold
 from enrolment.domain.offerings import Session, SessionType
 
 T, P = SessionType.TEORIA, SessionType.PRACTICA
@@ -23,6 +23,12 @@ SESSIONS = [
     Session("S5", P, DAY, 60),
 ]
 EIGHTY = threshold(0.8)
+NO_HOURS = Plan(0, 0)
+"""The attendance rule alone: the hours rule is in test_completion_by_hours.py."""
+
+
+def attendance(required):
+    return CompletionRule(attendance=required, hours=EIGHTY)
 
 
 def marks(*pairs: tuple[AttendanceStatus, int]) -> list[tuple[str, Mark]]:
@@ -71,19 +77,19 @@ def test_tally(recorded, expected) -> None:
     ],
 )
 def test_completion_threshold(attended, planned, required, completed, rate) -> None:
-    decision = decide(Delivery(0, 0, attended, planned), required)
+    decision = decide(Delivery(0, 0, attended, planned), NO_HOURS, attendance(required))
     assert decision.completed is completed
     assert decision.attendance_rate == rate
     assert (decision.reason is None) is completed
 
 
 def test_hours_are_minutes_over_sixty_rounded_to_the_hundredth() -> None:
-    decision = decide(Delivery(90, 125, 1, 1), EIGHTY)
+    decision = decide(Delivery(90, 125, 1, 1), NO_HOURS, attendance(EIGHTY))
     assert (decision.delivered_theory_hours, decision.delivered_practice_hours) == (1.5, 2.08)
 
 
 def test_a_failure_says_why_in_numbers() -> None:
-    assert decide(Delivery(0, 0, 3, 5), EIGHTY).reason == (
+    assert decide(Delivery(0, 0, 3, 5), NO_HOURS, attendance(EIGHTY)).reason == (
         "attended 3 of 5 sessions (60%); 80% required"
     )
 

@@ -14,7 +14,7 @@ from enrolment.handlers import handlers
 
 
 def test_every_intake_command_has_exactly_one_handler() -> None:
-    assert sorted(handlers(0.8)) == sorted(ENROLMENT_INTAKE.event_types)
+    assert sorted(handlers(0.8, 0.8)) == sorted(ENROLMENT_INTAKE.event_types)
 
 
 def test_every_refusal_reason_is_a_contract_rejection_reason() -> None:

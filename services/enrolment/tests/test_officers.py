@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 
@@ -102,3 +103,46 @@ def test_assignment_change_refusals(officer, change, reason) -> None:
     with pytest.raises(Refused) as refused:
         change_assignment(officer, change)
     assert refused.value.reason is reason
+
+
+# --- CURP uniqueness and the registration date (issue 16) --------------------------------------
+
+
+def test_a_curp_registered_under_another_cuip_is_refused_without_naming_either() -> None:
+    with pytest.raises(Refused, match="CURP is already registered") as refused:
+        register(None, DATA, curp_held_by="CUIP0000000002")
+    assert refused.value.reason is RefusalReason.CONFLICTING_REGISTRATION
+    assert DATA.curp not in refused.value.message
+    assert "CUIP0000000002" not in refused.value.message
+
+
+def test_the_same_officer_may_register_again_with_their_own_curp() -> None:
+    assert register(OFFICER, DATA, curp_held_by=DATA.cuip) is None
+    assert register(None, DATA, curp_held_by=None) is not None
+
+
+def test_a_registration_carries_its_date_and_a_resend_without_it_is_harmless() -> None:
+    dated = replace(DATA, registered_on=dt.date(2019, 3, 1))
+    officer = register(None, dated)
+    assert officer is not None
+    assert officer.data.registered_on == dt.date(2019, 3, 1)
+    assert register(replace(OFFICER, data=dated), DATA) is None  # the date left out: the same
+    with pytest.raises(Refused, match="registered_on"):
+        register(replace(OFFICER, data=dated), replace(DATA, registered_on=dt.date(2020, 1, 1)))
+
+
+def test_the_handler_refuses_a_second_registration_of_one_curp(process, cmd, summary) -> None:
+    process(cmd.officer(1))
+    rows = process(
+        cmd.officer(2, curp=cmd.curp(1)), cmd.officer(3), cmd.officer(4, curp=cmd.curp(3))
+    )
+    assert summary(rows) == [
+        "intake.rejected:conflicting_registration",
+        "officer.registered",
+        "intake.rejected:conflicting_registration",  # one batch: the registration before counts
+    ]
+
+
+def test_the_registration_date_travels_on_the_fact(process, cmd, payload) -> None:
+    [row] = process(cmd.officer(1, registered_on="2019-03-01"))
+    assert payload(row)["registered_on"] == "2019-03-01"

@@ -21,6 +21,7 @@ from convenio_contracts import Event, encode
 from convenio_contracts.enrolment import (
     EnrolmentCompleted,
     EnrolmentCreated,
+    OfferingScheduled,
     OfficerAssignmentChanged,
     OfficerRegistered,
 )
@@ -41,7 +42,7 @@ from evaluation.scheduler import ExpiryScheduler, TickReport
 
 D = dt.date
 EVALUATED = D(2026, 2, 16)
-"""The day the example officer is evaluated: C3, CB and ED all lapse after 2029-02-16."""
+"""The day the example officer is evaluated: C3, CB and ED all lapse after 2029-02-15."""
 FI_COMPLETED = D(2019, 12, 1)
 CERTIFIED_FROM, CERTIFIED_UNTIL = D(2024, 1, 1), D(2028, 12, 31)
 COMPETENCIES_2020 = sorted(CATALOGUES["2020"].competencies)
@@ -299,14 +300,41 @@ def scheduled(n: int, assessment_type: str, due_on: dt.date) -> ScheduleAssessme
     )
 
 
-def feedback(offering: str = "UMS-PR-2026-01", instructor: str = "INS-7") -> SubmitCourseFeedback:
+def feedback(
+    offering: str = "UMS-PR-2026-01", instructor: str = "INS-7", enrolment: str | None = None
+) -> SubmitCourseFeedback:
     return SubmitCourseFeedback(
         offering_id=offering,
         instructor_id=instructor,
+        enrolment_id=enrolment,
         relevance=4,
         theory_practice_balance="too_theoretical",
         instructor_rating=5,
         submitted_on=D(2026, 3, 20),
+    )
+
+
+def scheduled_offering(offering: str, instructors: tuple[str, ...]) -> OfferingScheduled:
+    return OfferingScheduled(
+        offering_id=offering,
+        course_id="UMS-PR",
+        course_version=1,
+        campus="toluca",
+        starts_on=D(2026, 3, 2),
+        ends_on=D(2026, 3, 6),
+        capacity=30,
+        instructors=instructors,
+    )
+
+
+def enrolled_in(n: int, offering: str) -> EnrolmentCreated:
+    return EnrolmentCreated(
+        enrolment_id=f"enr-{n}-formacion_inicial",
+        officer_id=officer_id(n),
+        offering_id=offering,
+        course_id="UMS-PR",
+        requested_by="agency-test",
+        enrolled_on=D(2026, 3, 1),
     )
 
 

@@ -30,7 +30,7 @@ from evaluation.domain.cup import (
     eligibility,
     formacion_inicial,
 )
-from evaluation.domain.dates import add_years, in_force, valid_until
+from evaluation.domain.dates import add_years, in_force
 from evaluation.domain.expiry import alert_due
 from evaluation.domain.holding import given_up_if_received_by
 from evaluation.domain.policy import Policy
@@ -147,9 +147,8 @@ def test_an_evaluator_must_be_certified_for_the_competency_on_the_day(
         (D(2025, 12, 31), 3, D(2028, 12, 31)),
     ],
 )
-def test_validity_counts_date_to_date(start: dt.date, years: int, until: dt.date) -> None:
-    assert add_years(start, years) == until
-    assert valid_until(start, years) == until
+def test_years_are_added_date_to_date(start: dt.date, years: int, until: dt.date) -> None:
+    assert add_years(start, years) == until  # the last day in force: test_cup_rules.py
 
 
 @pytest.mark.parametrize(
@@ -193,24 +192,24 @@ def test_fi_comes_from_initial_training_and_never_expires(
     ("results", "on", "status", "valid_from", "valid_until"),
     [
         ([], D(2026, 1, 1), Status.SIN_EVALUACION, None, None),
-        ([Result(True, D(2023, 5, 10))], D(2026, 5, 10), V, D(2023, 5, 10), D(2026, 5, 10)),
-        ([Result(True, D(2023, 5, 10))], D(2026, 5, 11), NV, D(2023, 5, 10), D(2026, 5, 10)),
+        ([Result(True, D(2023, 5, 10))], D(2026, 5, 9), V, D(2023, 5, 10), D(2026, 5, 9)),
+        ([Result(True, D(2023, 5, 10))], D(2026, 5, 10), NV, D(2023, 5, 10), D(2026, 5, 9)),
         ([Result(True, D(2024, 2, 29))], D(2027, 2, 28), V, D(2024, 2, 29), D(2027, 2, 28)),
         ([Result(True, D(2024, 2, 29))], D(2027, 3, 1), NV, D(2024, 2, 29), D(2027, 2, 28)),
-        ([Result(False, D(2025, 1, 1))], D(2030, 1, 1), VNA, D(2025, 1, 1), None),
+        ([Result(False, D(2025, 1, 1))], D(2027, 12, 31), VNA, D(2025, 1, 1), D(2027, 12, 31)),
         (  # a newer failure replaces an approval in force
             [Result(True, D(2024, 1, 1)), Result(False, D(2025, 1, 1))],
             D(2025, 6, 1),
             VNA,
             D(2025, 1, 1),
-            None,
+            D(2027, 12, 31),
         ),
         (  # a late-arriving older failure does not override a newer approval
             [Result(True, D(2025, 1, 1)), Result(False, D(2024, 1, 1))],
             D(2025, 6, 1),
             V,
             D(2025, 1, 1),
-            D(2028, 1, 1),
+            D(2027, 12, 31),
         ),
     ],
 )
@@ -236,7 +235,7 @@ def test_each_validity_period_is_a_setting(component: str, field: str) -> None:
     else:
         evidence = Evidence(results={Component(component): [Result(True, D(2024, 2, 29))]})
         state = components(evidence, policy, D(2024, 3, 1))[Component(component)]
-    assert state.valid_until == D(2028, 2, 29)
+    assert state.valid_until == D(2028, 2, 28)
 
 
 _2020 = sorted(CATALOGUES["2020"].competencies)
@@ -254,11 +253,11 @@ def _battery(version: str, codes: list[str], on: dt.date, passed: bool = True) -
         (_battery("2020", _2020[:6], D(2025, 3, 1)), ComponentState(Status.EVALUADO_PENDIENTE)),
         (
             _battery("2020", _2020, D(2025, 3, 1)),
-            ComponentState(V, D(2025, 3, 1), D(2028, 3, 1)),
+            ComponentState(V, D(2025, 3, 1), D(2028, 2, 29)),
         ),
         (
             _battery("2012", _2012, D(2019, 3, 1)),
-            ComponentState(V, D(2019, 3, 1), D(2022, 3, 1)),
+            ComponentState(V, D(2019, 3, 1), D(2022, 2, 28)),
         ),
         (  # versions do not mix: six of 2020 and the seventh only in 2012
             _battery("2020", _2020[:6], D(2025, 3, 1))
@@ -268,21 +267,21 @@ def _battery(version: str, codes: list[str], on: dt.date, passed: bool = True) -
         (
             _battery("2020", _2020[:6], D(2025, 3, 1))
             + _battery("2020", _2020[6:], D(2025, 3, 2), passed=False),
-            ComponentState(VNA, D(2025, 3, 2), None),
+            ComponentState(VNA, D(2025, 3, 2), D(2028, 3, 1)),
         ),
         (  # a failed competency retaken and passed
             _battery("2020", _2020[6:], D(2025, 3, 1), passed=False)
             + _battery("2020", _2020, D(2025, 4, 1)),
-            ComponentState(V, D(2025, 4, 1), D(2028, 4, 1)),
+            ComponentState(V, D(2025, 4, 1), D(2028, 3, 31)),
         ),
         (  # in force from the last result until the anniversary of the oldest
             _battery("2020", _2020[:1], D(2025, 1, 10))
             + _battery("2020", _2020[1:], D(2025, 2, 20)),
-            ComponentState(V, D(2025, 2, 20), D(2028, 1, 10)),
+            ComponentState(V, D(2025, 2, 20), D(2028, 1, 9)),
         ),
         (  # an approval in one version stands while the other is being evaluated
             _battery("2012", _2012, D(2024, 3, 1)) + _battery("2020", _2020[:2], D(2025, 3, 1)),
-            ComponentState(V, D(2024, 3, 1), D(2027, 3, 1)),
+            ComponentState(V, D(2024, 3, 1), D(2027, 2, 28)),
         ),
     ],
 )

@@ -23,6 +23,7 @@ from .harness import (
     competency,
     completed,
     eligible_officer,
+    enrolled_in,
     evaluation_on,
     feedback,
     kinds,
@@ -32,6 +33,7 @@ from .harness import (
     record,
     registered,
     scheduled,
+    scheduled_offering,
     statuses,
     trust_control,
 )
@@ -49,7 +51,7 @@ def test_an_officer_with_all_four_components_becomes_eligible(evaluation: Evalua
         "officer_id": officer_id(1),
         "eligible": True,
         "missing_components": [],
-        "earliest_expiry": "2029-02-16",
+        "earliest_expiry": "2029-02-15",
         "changed_on": "2026-03-01",
     }
     assert kinds(facts)[-1] == ELIGIBLE
@@ -90,8 +92,9 @@ def test_c3_keeps_only_approved_or_not_and_a_date(evaluation: Evaluation) -> Non
         "status": "aprobatoria_vigente",
         "previous_status": "vigente_no_aprobatoria",
         "valid_from": "2026-02-20",
-        "valid_until": "2029-02-20",
+        "valid_until": "2029-02-19",
         "changed_on": None,
+        "effective_on": "2026-02-20",
         "source": "mx.convenio.evaluation.trust_control_result.import.v1",
     }
 
@@ -103,7 +106,7 @@ def test_ed_comes_from_the_desempeno_result(evaluation: Evaluation) -> None:
     assert facts[0].data["assessment_type"] == "desempeno"
     assert facts[0].data["score"] == 82
     assert facts[1].data["status"] == "aprobatoria_vigente"
-    assert facts[1].data["valid_until"] == "2029-02-16"
+    assert facts[1].data["valid_until"] == "2029-02-15"
 
 
 def test_cb_is_pending_until_every_competency_of_the_version_passes(
@@ -120,8 +123,9 @@ def test_cb_is_pending_until_every_competency_of_the_version_passes(
 
 
 def test_the_older_catalogue_gives_cb_too(evaluation: Evaluation) -> None:
-    evaluation.send(certify(), registered(1))
-    facts = evaluation.send(*battery(1, D(2025, 6, 1), version="2012"))
+    evaluation.today.move_to(D(2019, 7, 1))
+    evaluation.send(certify(valid_from=D(2019, 1, 1)), registered(1))
+    facts = evaluation.send(*battery(1, D(2019, 6, 1), version="2012"))  # before 2020's took effect
     assert statuses(facts) == {"CB": "aprobatoria_vigente"}
     assert len(COMPETENCIES_2012) == len(COMPETENCIES_2020) == 7
 
@@ -211,7 +215,7 @@ def test_eligibility_flips_both_ways(evaluation: Evaluation) -> None:
     assert facts[1].data["missing_components"] == ["C3"]
     facts = evaluation.send(trust_control(1, D(2026, 2, 28), approved=True))
     assert of_kind(facts, ELIGIBLE)[0]["eligible"] is True
-    assert of_kind(facts, ELIGIBLE)[0]["earliest_expiry"] == "2029-02-16"
+    assert of_kind(facts, ELIGIBLE)[0]["earliest_expiry"] == "2029-02-15"  # CB and ED
 
 
 def test_a_late_older_result_does_not_override_a_newer_one(evaluation: Evaluation) -> None:
@@ -285,7 +289,10 @@ def test_held_intake_is_rejected_once_its_officer_never_arrives(evaluation: Eval
 def test_feedback_names_the_offering_and_instructor_and_never_the_officer(
     evaluation: Evaluation,
 ) -> None:
-    smuggled = record(feedback())
+    evaluation.send(
+        scheduled_offering("UMS-PR-2026-01", ("INS-7",)), enrolled_in(1, "UMS-PR-2026-01")
+    )
+    smuggled = record(feedback(enrolment="enr-1-formacion_inicial"))
     body = dict(
         json.loads(smuggled.value),
         officer_id=officer_id(1),
@@ -305,7 +312,7 @@ def test_feedback_names_the_offering_and_instructor_and_never_the_officer(
         "submitted_on",
     }
     everything = repr(fact.data) + repr(fact.headers)
-    for identity in (officer_id(1), "CUIP", "García", "off_"):
+    for identity in (officer_id(1), "CUIP", "García", "off_", "enr-1"):
         assert identity not in everything
 
 

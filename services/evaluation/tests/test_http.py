@@ -44,7 +44,7 @@ def test_an_eligible_officer(client: TestClient, evaluation: Evaluation) -> None
     body = cup(client, 1)
     assert body["eligible"] is True
     assert body["missing_components"] == []
-    assert body["earliest_expiry"] == "2029-02-16"
+    assert body["earliest_expiry"] == "2029-02-15"
     assert body["as_of"] == "2026-03-01"
     assert by_component(body) == dict.fromkeys(("FI", "C3", "CB", "ED"), "aprobatoria_vigente")
 
@@ -63,13 +63,13 @@ def test_a_lapse_shows_before_the_scheduler_publishes_it(
     client: TestClient, evaluation: Evaluation
 ) -> None:
     evaluation.send(certify(), *eligible_officer(1))
-    evaluation.today.move_to(D(2029, 2, 17))
+    evaluation.today.move_to(D(2029, 2, 16))
     body = cup(client, 1)
     assert body["eligible"] is False
     assert body["missing_components"] == ["C3", "CB", "ED"]
     assert by_component(body)["FI"] == "aprobatoria_vigente"
     assert by_component(body)["C3"] == "aprobatoria_no_vigente"
-    evaluation.today.move_to(D(2029, 2, 16))
+    evaluation.today.move_to(D(2029, 2, 15))
     assert cup(client, 1)["eligible"] is True
 
 

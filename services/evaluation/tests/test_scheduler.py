@@ -25,7 +25,7 @@ from .harness import (
     trust_control,
 )
 
-LAST_DAY = D(2029, 2, 16)  # C3, CB and ED of the example officer, evaluated 2026-02-16
+LAST_DAY = D(2029, 2, 15)  # C3, CB and ED of the example officer, evaluated 2026-02-16
 BEFORE = {n: LAST_DAY - dt.timedelta(days=n) for n in (181, 180, 91, 90, 31, 30, 0)}
 ALERT = "certification.expiring"
 
@@ -83,9 +83,9 @@ def test_an_alert_carries_the_component_its_last_day_and_the_window(
     assert c3.data == {
         "officer_id": officer_id(1),
         "component": "C3",
-        "valid_until": "2029-02-16",
+        "valid_until": "2029-02-15",
         "days_left": 90,
-        "alerted_on": "2028-11-18",
+        "alerted_on": "2028-11-17",
     }
 
 
@@ -109,7 +109,7 @@ def test_a_renewal_starts_the_alerts_afresh(eligible: Evaluation) -> None:
     assert alerts(eligible.tick(BEFORE[180])) == three(180)
     eligible.send(trust_control(1, BEFORE[180]))
     assert alerts(eligible.tick(BEFORE[90])) == [("CB", 90), ("ED", 90)]
-    renewed_last_day = D(2031, 8, 20)
+    renewed_last_day = D(2031, 8, 18)
     assert alerts(eligible.tick(renewed_last_day - dt.timedelta(days=180))) == [("C3", 180)]
 
 

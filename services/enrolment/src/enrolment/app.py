@@ -16,7 +16,7 @@ def definition(settings: EnrolmentSettings) -> ServiceDefinition:
     return ServiceDefinition(
         name="enrolment",
         principal=Principal.SVC_ENROLMENT,
-        handlers=handlers(settings.completion_threshold),
+        handlers=handlers(settings.completion_threshold, settings.completion_hours_threshold),
         routers=(router, internal),
         # Together: the prefetch lets handlers buffer attendance, the after-batch writes it.
         before_batch=prefetch_batch,

@@ -14,5 +14,13 @@ class EnrolmentSettings(ServiceSettings):
         ge=0,
         le=1,
         description="share of planned sessions an officer must attend to complete "
-        "(env COMPLETION_THRESHOLD; the national framework's 80 %)",
+        "(env COMPLETION_THRESHOLD; justified absences excused)",
+    )
+    completion_hours_threshold: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="share of the course's planned theory hours, and of its planned practice "
+        "hours, that must each be delivered to complete (env COMPLETION_HOURS_THRESHOLD; the "
+        "national framework's 80 %)",
     )

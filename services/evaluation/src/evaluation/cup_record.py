@@ -1,7 +1,8 @@
 """Keeps each officer's published CUP components and eligibility in step with the evidence,
 emitting ``cup_component.status_changed`` for every change and ``cup.eligibility_changed``
-when eligibility flips. Handlers and the expiry scheduler both come through here, so a result
-and the passing of time follow the same rules."""
+when eligibility flips or, while eligible, its earliest expiry moves (ADR 0075). Handlers and
+the expiry scheduler both come through here, so a result and the passing of time follow the
+same rules."""
 
 from __future__ import annotations
 
@@ -50,9 +51,15 @@ def refresh(
         # a change that reading the old state on a later day explains is the passing of time
         lapsed = before.read_on(today, scheduled=component in evidence.scheduled) == state
         out.emit(_status_changed(officer_id, component, before, state, today, lapsed, cause))
-    eligibility = cup.eligibility(states, today)
-    if eligibility.eligible != published_eligibility.eligible:
+    eligibility = cup.eligibility(states, today, active=evidence.active)
+    if cup.republish(
+        published_eligibility.eligible,
+        published_eligibility.earliest_expiry,
+        eligibility.eligible,
+        eligibility.earliest_expiry,
+    ):
         published_eligibility.eligible = eligibility.eligible
+        published_eligibility.earliest_expiry = eligibility.earliest_expiry
         published_eligibility.changed_on = today
         out.session.add(published_eligibility)
         out.emit(
@@ -84,5 +91,6 @@ def _status_changed(
         valid_from=state.valid_from,
         valid_until=state.valid_until,
         changed_on=today,
+        effective_on=cup.effective_on(before, state, lapsed),
         source=EXPIRY if lapsed else cause,
     )

@@ -31,6 +31,11 @@ def officer_as_domain(cuip: str) -> tuple[str, str]:
     return ("officer as domain", cuip)
 
 
+def curp(curp: str) -> tuple[str, str]:
+    """→ the CUIP registered with that CURP in this transaction."""
+    return ("curp", curp)
+
+
 def new_officer(officer_id: str) -> tuple[str, str]:
     """→ True: registered in this transaction, so no enrolment but those in the memo."""
     return ("new officer", officer_id)

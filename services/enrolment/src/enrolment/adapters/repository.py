@@ -67,6 +67,13 @@ class EnrolmentRepository:
         officer = self.memo[keys.officer_as_domain(cuip)] = _officer(row)
         return officer
 
+    def cuip_of_curp(self, curp: str) -> str | None:
+        """The CUIP registered with this CURP, this batch's registrations included."""
+        held = self.memo.get(keys.curp(curp))
+        if held is not None:
+            return str(held)
+        return self.session.exec(select(OfficerRow.cuip).where(OfficerRow.curp == curp)).first()
+
     def add_officer(self, officer: Officer) -> None:
         fields = {f: getattr(officer.data, f) for f in _IDENTITY_FIELDS}
         row = OfficerRow(officer_id=officer.officer_id, **fields, **_assigned(officer))
@@ -74,6 +81,7 @@ class EnrolmentRepository:
         self.memo[keys.officer(row.cuip)] = row
         self.memo[keys.officer_as_domain(row.cuip)] = officer
         self.memo[keys.new_officer(row.officer_id)] = True
+        self.memo[keys.curp(row.curp)] = row.cuip
 
     def save_assignment(self, row: OfficerRow, assignment: Assignment) -> None:
         self.memo.pop(keys.officer_as_domain(row.cuip), None)

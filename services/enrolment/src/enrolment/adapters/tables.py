@@ -16,7 +16,7 @@ class OfficerRow(SQLModel, table=True):
 
     officer_id: str = Field(primary_key=True, max_length=36)
     cuip: str = Field(unique=True, index=True, max_length=30)
-    curp: str = Field(max_length=18)
+    curp: str = Field(unique=True, max_length=18)
     full_name: str = Field(max_length=200)
     sex: str = Field(max_length=10)
     corporation: str = Field(max_length=200)
@@ -25,6 +25,7 @@ class OfficerRow(SQLModel, table=True):
     profile: str = Field(max_length=20)
     rank: str = Field(max_length=200)
     hire_year: int
+    registered_on: dt.date | None = None
     status: str = Field(default="activo", max_length=12)
     assigned_corporation: str = Field(max_length=200)
     assigned_rank: str = Field(max_length=200)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 
 from .refusals import RefusalReason, Refused
 
@@ -58,6 +59,29 @@ def check_schedule(starts_on: dt.date, ends_on: dt.date, sessions: Sequence[Sess
         raise Refused(
             RefusalReason.SESSION_OUTSIDE_OFFERING,
             f"sessions {', '.join(outside)} fall outside {starts_on}..{ends_on}",
+        )
+
+
+def check_plan(course: Course, sessions: Sequence[Session]) -> None:
+    """Refuse an offering whose sessions do not add up to its course's planned theory and
+    practice hours: hours delivered against planned mean nothing otherwise."""
+    minutes = {SessionType.TEORIA: 0, SessionType.PRACTICA: 0}
+    for s in sessions:
+        minutes[s.session_type] += s.planned_minutes
+    theory, practice = (
+        Fraction(minutes[t], 60) for t in (SessionType.TEORIA, SessionType.PRACTICA)
+    )
+    planned = (
+        Fraction(str(course.planned_theory_hours)),
+        Fraction(str(course.planned_practice_hours)),
+    )
+    if (theory, practice) != planned:
+        raise Refused(
+            RefusalReason.INVALID_REQUEST,
+            f"the sessions add up to {float(theory):g} h of theory and {float(practice):g} h of "
+            f"practice; course {course.course_id} v{course.version} plans "
+            f"{course.planned_theory_hours:g} h of theory and "
+            f"{course.planned_practice_hours:g} h of practice",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
@@ -29,6 +30,8 @@ class OfficerData:
     profile: str
     rank: str
     hire_year: int
+    registered_on: dt.date | None = None
+    """The day the officer joined the roster (registration or hire date), when sent."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,26 @@ def initial_assignment(data: OfficerData) -> Assignment:
     )
 
 
-def register(existing: Officer | None, data: OfficerData) -> Officer | None:
+def register(
+    existing: Officer | None, data: OfficerData, curp_held_by: str | None = None
+) -> Officer | None:
     """The officer to store, or None when this is an equal re-registration.
 
     A re-registration is compared with what was *registered*, not with the current assignment,
-    so re-sending an old registration after a promotion is still harmless.
+    so re-sending an old registration after a promotion is still harmless; one that leaves out
+    the registration date is the same registration. A CURP is one person: ``curp_held_by``,
+    the CUIP already registered with this CURP, must be this one, or the person would get a
+    second pseudonym.
     """
+    if curp_held_by is not None and curp_held_by != data.cuip:
+        raise Refused(
+            RefusalReason.CONFLICTING_REGISTRATION,
+            "that CURP is already registered under another CUIP: one person, one registration",
+        )
     if existing is None:
         return Officer(new_officer_id(), data, initial_assignment(data))
+    if data.registered_on is None:
+        data = replace(data, registered_on=existing.data.registered_on)
     if existing.data == data:
         return None
     changed = sorted(k for k in vars(data) if getattr(data, k) != getattr(existing.data, k))

@@ -17,7 +17,7 @@ from convenio_contracts.enrolment import (
 )
 
 from ..adapters.repository import write_pending_attendance
-from ..domain.completion import threshold
+from ..domain.completion import CompletionRule, threshold
 from .attendance import record_attendance, void_attendance
 from .batch import prefetch_batch
 from .catalogue import publish_course, schedule_offering
@@ -28,8 +28,9 @@ from .officers import change_assignment, register_officer
 __all__ = ["handlers", "prefetch_batch", "write_pending_attendance"]
 
 
-def handlers(completion_threshold: float) -> dict[str, Handler]:
+def handlers(completion_threshold: float, hours_threshold: float) -> dict[str, Handler]:
     """Every intake command type and the one handler that takes it."""
+    rule = CompletionRule(threshold(completion_threshold), threshold(hours_threshold))
     return {
         RegisterOfficer.event_type: register_officer,
         ChangeOfficerAssignment.event_type: change_assignment,
@@ -39,5 +40,5 @@ def handlers(completion_threshold: float) -> dict[str, Handler]:
         WithdrawEnrolment.event_type: withdraw_enrolment,
         RecordAttendance.event_type: record_attendance,
         VoidAttendance.event_type: void_attendance,
-        CloseOffering.event_type: close_offering(threshold(completion_threshold)),
+        CloseOffering.event_type: close_offering(rule),
     }

@@ -16,7 +16,7 @@ from convenio_contracts.enrolment import (
 
 from ..adapters.repository import EnrolmentRepository
 from ..adapters.tables import CourseRow, OfferingRow, OfferingSessionRow
-from ..domain.offerings import Session, SessionType, check_schedule
+from ..domain.offerings import Session, SessionType, check_plan, check_schedule
 from ..domain.refusals import RefusalReason, Refused
 from .intake import command
 
@@ -57,7 +57,8 @@ def publish_course(uow: UnitOfWork, cmd: PublishCourse) -> None:
 @command(ScheduleOffering)
 def schedule_offering(uow: UnitOfWork, cmd: ScheduleOffering) -> None:
     repo = EnrolmentRepository(uow.session)
-    if repo.course_row(cmd.course_id, cmd.course_version) is None:
+    course = repo.course(cmd.course_id, cmd.course_version)
+    if course is None:
         raise Refused(
             RefusalReason.UNKNOWN_COURSE,
             f"course {cmd.course_id} v{cmd.course_version} is not published",
@@ -71,6 +72,7 @@ def schedule_offering(uow: UnitOfWork, cmd: ScheduleOffering) -> None:
         for s in cmd.sessions
     ]
     check_schedule(cmd.starts_on, cmd.ends_on, sessions)
+    check_plan(course, sessions)
     repo.add_offering(
         OfferingRow(
             offering_id=cmd.offering_id,

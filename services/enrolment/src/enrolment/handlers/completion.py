@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from convenio_chassis.consumer import Handler, UnitOfWork
 from convenio_contracts.enrolment import (
     CloseOffering,
@@ -14,14 +12,14 @@ from convenio_contracts.enrolment import (
 
 from ..adapters.repository import EnrolmentRepository
 from ..adapters.tables import EnrolmentRow
-from ..domain.completion import Decision, decide, tally
+from ..domain.completion import CompletionRule, Decision, Plan, decide, tally
 from ..domain.enrolments import EnrolmentStatus
 from ..domain.offerings import Course, Offering, check_close
 from .intake import command, new_id
 
 
-def close_offering(required: Fraction) -> Handler:
-    """The handler, with the attendance rate an officer needs to complete."""
+def close_offering(rule: CompletionRule) -> Handler:
+    """The handler, with the attendance and hours an officer needs to complete."""
 
     @command(CloseOffering)
     def handle(uow: UnitOfWork, cmd: CloseOffering) -> None:
@@ -35,9 +33,10 @@ def close_offering(required: Fraction) -> Handler:
         sessions = repo.sessions(offering.offering_id)
         marks = repo.current_marks(offering.offering_id)
         enrolments = repo.active_enrolments(offering.offering_id)
+        plan = Plan(course.planned_theory_hours, course.planned_practice_hours)
         completed = 0
         for row in enrolments:
-            decision = decide(tally(sessions, marks.get(row.enrolment_id, [])), required)
+            decision = decide(tally(sessions, marks.get(row.enrolment_id, [])), plan, rule)
             _record_outcome(uow, row, offering, course, decision, cmd)
             completed += decision.completed
         closed = repo.offering_row(offering.offering_id)

@@ -21,7 +21,7 @@ from .intake import command
 def register_officer(uow: UnitOfWork, cmd: RegisterOfficer) -> None:
     repo = EnrolmentRepository(uow.session)
     data = OfficerData(**cmd.model_dump(include=set(OfficerData.__dataclass_fields__)))
-    officer = register(repo.officer_by_cuip(cmd.cuip), data)
+    officer = register(repo.officer_by_cuip(cmd.cuip), data, repo.cuip_of_curp(cmd.curp))
     if officer is None:
         return
     repo.add_officer(officer)

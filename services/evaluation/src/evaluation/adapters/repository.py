@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, inspect, tuple_
+from sqlalchemy import and_, delete, func, inspect, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
@@ -23,6 +23,7 @@ from convenio_chassis.consumer import batch_memo
 
 from ..domain.certification import Certification
 from ..domain.cup import (
+    ACTIVE,
     CompetencyResult,
     Component,
     ComponentState,
@@ -30,15 +31,18 @@ from ..domain.cup import (
     Result,
     Status,
 )
+from ..domain.feedback import Enrolled
 from .tables import (
     CompetencyResultRow,
     ComponentResultRow,
     CupComponentRow,
     CupEligibilityRow,
     ExpiryAlertRow,
+    FeedbackAnswered,
     HeldIntakeRow,
     InstructorCertificationRow,
     KnownEnrolment,
+    KnownOffering,
     KnownOfficer,
     ScheduledAssessmentRow,
 )
@@ -197,6 +201,26 @@ class EvaluationRepository:
         for name, value in fields.items():
             setattr(row, name, value)
 
+    def know_offering(self, offering_id: str, instructors: Iterable[str]) -> None:
+        self.session.merge(
+            KnownOffering(offering_id=offering_id, instructors="\n".join(sorted(instructors)))
+        )
+
+    def instructors_of(self, offering_id: str) -> frozenset[str] | None:
+        row = self.session.get(KnownOffering, offering_id)
+        return None if row is None else frozenset(filter(None, row.instructors.split("\n")))
+
+    def enrolled(self, enrolment_id: str) -> Enrolled | None:
+        row = self.session.get(KnownEnrolment, enrolment_id)
+        return None if row is None else Enrolled(row.enrolment_id, row.offering_id)
+
+    def has_answered(self, enrolment_id: str) -> bool:
+        return self.session.get(FeedbackAnswered, enrolment_id) is not None
+
+    def answer_feedback(self, enrolment_id: str) -> None:
+        self.session.add(FeedbackAnswered(enrolment_id=enrolment_id))
+        self.session.flush()  # a second response later in this batch must see it
+
     def certifications(self, instructor_id: str) -> list[Certification]:
         key = (_CERTIFIED, instructor_id)
         if key not in self.memo:
@@ -246,17 +270,6 @@ class EvaluationRepository:
         )
         return self.session.exec(query).first()
 
-    def attempts(self, officer_id: str, version: str, competency: str) -> int:
-        rows: list[CompetencyResultRow] | None = self.memo.get((_COMPETENCY_RESULTS, officer_id))
-        if rows is not None:
-            return sum(_competency_key(r)[:2] == (version, competency) for r in rows)
-        query = select(func.count()).where(
-            CompetencyResultRow.officer_id == officer_id,
-            CompetencyResultRow.catalogue_version == version,
-            CompetencyResultRow.competency == competency,
-        )
-        return int(self.session.exec(query).one())
-
     def component_result(
         self, officer_id: str, component: Component, source_key: str
     ) -> ComponentResultRow | None:
@@ -285,11 +298,16 @@ class EvaluationRepository:
         results: dict[Component, list[Result]] = defaultdict(list)
         for c in self._results(ComponentResultRow, _COMPONENT_RESULTS, officer_id):
             results[Component(c.component)].append(Result(c.passed, c.evaluated_on))
-        competencies = [
+        competencies = self.competency_results(officer_id)
+        officer = self.officer(officer_id)
+        active = officer is None or officer.status == ACTIVE  # unknown: nothing says otherwise
+        return Evidence(dict(results), competencies, self.scheduled_components(officer_id), active)
+
+    def competency_results(self, officer_id: str) -> list[CompetencyResult]:
+        return [
             CompetencyResult(r.catalogue_version, r.competency, r.passed, r.evaluated_on)
             for r in self._results(CompetencyResultRow, _COMPETENCY_RESULTS, officer_id)
         ]
-        return Evidence(dict(results), competencies, self.scheduled_components(officer_id))
 
     def _results(self, table: type[R], kind: str, officer_id: str) -> list[R]:
         key = (kind, officer_id)
@@ -438,12 +456,24 @@ class EvaluationRepository:
     # --- what the expiry scheduler scans ----------------------------------------------------
 
     def officers_with_lapsed_approvals(self, today: dt.date, after: str, limit: int) -> list[str]:
-        """Officers whose published approval's last day is past, in officer_id order."""
+        """Officers with a published result in force (approving or not) whose last day is past,
+        in officer_id order; and those with a non-approval published before non-approvals had
+        a validity (ADR 0075), so that it gets one."""
+        in_force = (Status.APROBATORIA_VIGENTE.value, Status.VIGENTE_NO_APROBATORIA.value)
+        without_validity = and_(
+            col(CupComponentRow.status) == Status.VIGENTE_NO_APROBATORIA.value,
+            col(CupComponentRow.valid_until).is_(None),
+        )
         query = (
             select(CupComponentRow.officer_id)
             .where(
-                CupComponentRow.status == Status.APROBATORIA_VIGENTE.value,
-                col(CupComponentRow.valid_until) < today,
+                or_(
+                    and_(
+                        col(CupComponentRow.status).in_(in_force),
+                        col(CupComponentRow.valid_until) < today,
+                    ),
+                    without_validity,
+                ),
                 col(CupComponentRow.officer_id) > after,
             )
             .distinct()
@@ -456,7 +486,8 @@ class EvaluationRepository:
         self, today: dt.date, window: int, after: tuple[str, str], limit: int
     ) -> Sequence[tuple[CupComponentRow, int | None]]:
         """Approvals in force whose last day falls within ``window`` days and that have had no
-        alert of this window or a tighter one, with the tightest window already sent."""
+        alert of this window or a tighter one, with the tightest window already sent. An
+        officer on baja or suspended is not alerted."""
         same_approval = (
             ExpiryAlertRow.officer_id == CupComponentRow.officer_id,
             ExpiryAlertRow.component == CupComponentRow.component,
@@ -470,6 +501,14 @@ class EvaluationRepository:
             .where(*same_approval, col(ExpiryAlertRow.days_before) <= window)
             .exists()
         )
+        inactive = (
+            select(KnownOfficer.officer_id)
+            .where(
+                KnownOfficer.officer_id == CupComponentRow.officer_id,
+                KnownOfficer.status != ACTIVE,
+            )
+            .exists()
+        )
         query = (
             select(CupComponentRow, smallest_sent)
             .where(
@@ -478,6 +517,7 @@ class EvaluationRepository:
                 col(CupComponentRow.valid_until) <= today + dt.timedelta(days=window),
                 tuple_(col(CupComponentRow.officer_id), col(CupComponentRow.component)) > after,
                 ~this_or_tighter_sent,
+                ~inactive,
             )
             .order_by(col(CupComponentRow.officer_id), col(CupComponentRow.component))
             .limit(limit)

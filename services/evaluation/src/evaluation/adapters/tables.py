@@ -34,6 +34,24 @@ class KnownEnrolment(SQLModel, table=True):
     enrolled_on: dt.date
 
 
+class KnownOffering(SQLModel, table=True):
+    """Who teaches an offering, from ``offering.scheduled``: feedback may rate only them."""
+
+    __tablename__ = "known_offering"
+
+    offering_id: str = Field(primary_key=True, max_length=IDENTIFIER)
+    instructors: str = Field(description="the instructor ids, one per line")
+
+
+class FeedbackAnswered(SQLModel, table=True):
+    """Enrolments that have answered their offering's feedback: one response each. Nothing of
+    the response is kept here, so it is not linked to its ratings."""
+
+    __tablename__ = "feedback_answered"
+
+    enrolment_id: str = Field(primary_key=True, max_length=IDENTIFIER)
+
+
 class InstructorCertificationRow(SQLModel, table=True):
     __tablename__ = "instructor_certification"
 
@@ -108,6 +126,8 @@ class CupEligibilityRow(SQLModel, table=True):
     officer_id: str = Field(primary_key=True, max_length=OFFICER_ID)
     eligible: bool
     changed_on: dt.date
+    earliest_expiry: dt.date | None = None
+    """As last published: a renewal that moves it is published again (ADR 0075)."""
 
 
 class ExpiryAlertRow(SQLModel, table=True):
@@ -141,6 +161,8 @@ class HeldIntakeRow(SQLModel, table=True):
 TABLES = (
     KnownOfficer,
     KnownEnrolment,
+    KnownOffering,
+    FeedbackAnswered,
     InstructorCertificationRow,
     CompetencyResultRow,
     ComponentResultRow,

@@ -9,11 +9,15 @@ four-digit label and the agreement does not fix the year, so the label is ours (
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .policy import Policy
 from .refusals import RefusalReason, Refused
+
+CURRENT = "2020"
 
 
 class PracticalResult(StrEnum):
@@ -77,6 +81,17 @@ def catalogue(version: str, competency: str) -> Catalogue:
             f"{competency} is not a competency of the {version} catalogue",
         )
     return found
+
+
+def accepted_on(found: Catalogue, evaluated_on: dt.date, policy: Policy) -> None:
+    """The older catalogue counts only for results evaluated before the current one took
+    effect: a 2025 result must be measured against the 2025 rulebook."""
+    if found.version != CURRENT and evaluated_on >= policy.catalogue_2020_from:
+        raise Refused(
+            RefusalReason.UNKNOWN_CATALOGUE_VERSION,
+            f"the {found.version} catalogue was replaced by the {CURRENT} one on "
+            f"{policy.catalogue_2020_from}; a result of {evaluated_on} must use {CURRENT}",
+        )
 
 
 def competency_passes(knowledge_score: float, practical: PracticalResult, pass_mark: float) -> bool:

@@ -1,17 +1,19 @@
-"""The Certificado Único Policial: each officer's four components, and eligibility.
+"""The Certificado Único Policial: each officer's four components, and eligibility (ADR 0041,
+revised by ADR 0075 against the Lineamientos).
 
 A component's state is a pure function of the officer's results and the day it is read on:
 
 - ``FI`` is approved by any completed formación inicial (or equivalent) and never expires.
-- ``C3`` and ``ED`` follow the officer's latest result (by evaluation date, so a late-arriving
-  older result never overrides a newer one).
-- ``CB`` is approved when the latest result of every competency of one catalogue version
-  passes; it is in force from the last of those results until the anniversary of the oldest,
-  because a battery is no younger than its oldest result.
+- ``C3`` and ``ED`` follow the officer's newest result by evaluation date, so a late-arriving
+  older result never overrides a newer one.
+- ``CB`` is decided by the newest decided battery, whatever its catalogue version: a newer
+  failure under 2020 replaces an older 2012 approval. A battery of one version is approved when
+  the latest result of each of its competencies passes; it is in force from the last of those
+  results until the day before the anniversary of the oldest.
 
-A non-approving result stays ``vigente_no_aprobatoria`` until a newer result replaces it. Only
-an approval lapses, into ``aprobatoria_no_vigente``; a component with nothing in force shows
-``programado`` while an assessment for it is scheduled.
+Every result, approving or not, is in force until the day before its anniversary. An approval
+past it lapses into ``aprobatoria_no_vigente``; a non-approval past it leaves nothing in
+force. A component with nothing in force shows ``programado`` while an assessment is scheduled.
 """
 
 from __future__ import annotations
@@ -56,16 +58,22 @@ class ComponentState:
         return self.status is Status.APROBATORIA_VIGENTE and in_force(self.valid_until, on)
 
     def read_on(self, day: dt.date, *, scheduled: bool = False) -> ComponentState:
-        """The state as read on ``day``: an approval past its last day has lapsed, and with
-        nothing in force a scheduled assessment shows as ``programado``."""
+        """The state as read on ``day``: an approval past its last day has lapsed, a
+        non-approval past it leaves nothing in force, and with nothing in force a scheduled
+        assessment shows as ``programado``."""
         state = self
         if self.status is Status.APROBATORIA_VIGENTE and not self.holds_on(day):
             state = replace(self, status=Status.APROBATORIA_NO_VIGENTE)
+        if self.status is Status.VIGENTE_NO_APROBATORIA and not in_force(self.valid_until, day):
+            state = NOT_EVALUATED
         nothing_in_force = state.status in (Status.SIN_EVALUACION, Status.APROBATORIA_NO_VIGENTE)
         return ComponentState(Status.PROGRAMADO) if scheduled and nothing_in_force else state
 
 
 NOT_EVALUATED = ComponentState()
+ACTIVE = "activo"
+"""The only officer status under which an officer is eligible and alerted (not baja, not
+suspendido)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,16 @@ class Evidence:
     competencies: Sequence[CompetencyResult] = ()
     scheduled: frozenset[Component] = frozenset()
     """Components with an assessment scheduled and no result since."""
+    active: bool = True
+    """The officer is ``activo``: on baja or suspended, nobody is eligible."""
+
+
+def gives_fi(training_type: str, delivered_hours: float, policy: Policy) -> bool:
+    """FI comes only from initial training (972 hours) or its equivalent for serving officers
+    (486), and only when the hours delivered reach that total: a completion with no hours
+    delivered gives nothing."""
+    required = policy.fi_required_hours.get(training_type)
+    return required is not None and delivered_hours >= required
 
 
 def formacion_inicial(completions: Sequence[Result]) -> ComponentState:
@@ -110,14 +128,12 @@ def _latest(results: Iterable[Result]) -> Result | None:
 
 
 def single_result(results: Sequence[Result], years: int) -> ComponentState:
-    """C3 and ED: the latest result decides."""
+    """C3 and ED: the latest result decides, and is in force ``years``, approving or not."""
     latest = _latest(results)
     if latest is None:
         return NOT_EVALUATED
-    if not latest.passed:
-        return ComponentState(Status.VIGENTE_NO_APROBATORIA, latest.evaluated_on, None)
-    until = valid_until(latest.evaluated_on, years)
-    return ComponentState(Status.APROBATORIA_VIGENTE, latest.evaluated_on, until)
+    status = Status.APROBATORIA_VIGENTE if latest.passed else Status.VIGENTE_NO_APROBATORIA
+    return ComponentState(status, latest.evaluated_on, valid_until(latest.evaluated_on, years))
 
 
 def battery(
@@ -132,7 +148,8 @@ def battery(
             latest[r.competency] = r
     failed = [r.evaluated_on for r in latest.values() if not r.passed]
     if failed:
-        return ComponentState(Status.VIGENTE_NO_APROBATORIA, max(failed), None)
+        last = max(failed)
+        return ComponentState(Status.VIGENTE_NO_APROBATORIA, last, valid_until(last, years))
     if not latest:
         return NOT_EVALUATED
     if not catalogue.competencies <= set(latest):
@@ -142,15 +159,35 @@ def battery(
 
 
 def competencias_basicas(results: Sequence[CompetencyResult], years: int) -> ComponentState:
-    """The best approval among catalogue versions, else the version evaluated most recently."""
-    states = {v: battery(c, results, years) for v, c in CATALOGUES.items()}
-    approved = [s for s in states.values() if s.status is Status.APROBATORIA_VIGENTE]
-    if approved:
-        return max(approved, key=lambda s: s.valid_until or dt.date.max)
-    if not results:
-        return NOT_EVALUATED
-    current = max(results, key=lambda r: r.evaluated_on).catalogue_version
-    return states.get(current, NOT_EVALUATED)
+    """The newest decided battery of any version; a battery still being evaluated decides
+    nothing, so an approval in force stands through its renewal. On one day a failure wins."""
+    states = [battery(c, results, years) for c in CATALOGUES.values()]
+    decided = [s for s in states if s.status in _DECIDED]
+    if decided:
+        return max(decided, key=lambda s: (s.valid_from, s.status is Status.VIGENTE_NO_APROBATORIA))
+    if any(s.status is Status.EVALUADO_PENDIENTE for s in states):
+        return ComponentState(Status.EVALUADO_PENDIENTE)
+    return NOT_EVALUATED
+
+
+_DECIDED = (Status.APROBATORIA_VIGENTE, Status.VIGENTE_NO_APROBATORIA)
+
+
+def attempt(earlier: Iterable[CompetencyResult], competency: str, on: dt.date, years: int) -> int:
+    """Which attempt at ``competency`` a result evaluated ``on`` is, within its validity
+    cycle: one more than the failures still in force on that day since the last pass before
+    it, by evaluation date. A routine renewal after a pass is a first attempt again."""
+    same = sorted(
+        (r for r in earlier if r.competency == competency and r.evaluated_on <= on),
+        key=lambda r: r.evaluated_on,
+    )
+    failures = 0
+    for r in same:
+        if r.passed:
+            failures = 0
+        elif in_force(valid_until(r.evaluated_on, years), on):
+            failures += 1
+    return failures + 1
 
 
 def components(evidence: Evidence, policy: Policy, on: dt.date) -> dict[Component, ComponentState]:
@@ -173,9 +210,31 @@ class Eligibility:
     """The first day after which an approval in force lapses (FI never does)."""
 
 
-def eligibility(states: Mapping[Component, ComponentState], on: dt.date) -> Eligibility:
-    """An officer may hold the CUP when all four components are approved and in force."""
+def eligibility(
+    states: Mapping[Component, ComponentState], on: dt.date, *, active: bool = True
+) -> Eligibility:
+    """An officer may hold the CUP when active and all four components are approved and in
+    force. On baja or suspended, the components still show what is in force; nothing is
+    missing, yet the officer is not eligible."""
     held = {c: states.get(c, NOT_EVALUATED) for c in Component}
     missing = tuple(c for c, s in held.items() if not s.holds_on(on))
     expiries = [s.valid_until for s in held.values() if s.holds_on(on) and s.valid_until]
-    return Eligibility(not missing, missing, min(expiries, default=None))
+    return Eligibility(active and not missing, missing, min(expiries, default=None))
+
+
+def republish(
+    was_eligible: bool, was_expiry: dt.date | None, eligible: bool, expiry: dt.date | None
+) -> bool:
+    """Eligibility goes out again when it flips, and while eligible whenever its earliest
+    expiry moves (a renewal), so a reader never takes an officer renewed on time for one
+    whose CUP lapsed on the old date."""
+    return eligible != was_eligible or (eligible and expiry != was_expiry)
+
+
+def effective_on(before: ComponentState, after: ComponentState, lapsed: bool) -> dt.date | None:
+    """The day a change took effect: the evaluation day of the result that caused it, or the
+    day after the last day in force for a lapse; None when it has no day of its own (a
+    battery in progress, a schedule), and then it takes effect when it became known."""
+    if lapsed:
+        return before.valid_until + dt.timedelta(days=1) if before.valid_until else None
+    return after.valid_from

@@ -11,6 +11,8 @@ class RefusalReason(StrEnum):
     UNKNOWN_COMPETENCY = "unknown_competency"
     UNKNOWN_INSTRUCTOR = "unknown_instructor"
     UNKNOWN_OFFICER = "unknown_officer"
+    UNKNOWN_OFFERING = "unknown_offering"
+    NOT_ENROLLED = "not_enrolled"
     INVALID_REQUEST = "invalid_request"
 
 

@@ -56,7 +56,9 @@ def cup_router(today: Clock) -> APIRouter:
             c: published.get(c, cup.NOT_EVALUATED).read_on(on, scheduled=c in scheduled)
             for c in cup.Component
         }
-        eligibility = cup.eligibility(states, on)
+        officer = repo.officer(officer_id)
+        active = officer is None or officer.status == cup.ACTIVE
+        eligibility = cup.eligibility(states, on, active=active)
         return CupView(
             officer_id=officer_id,
             as_of=on,

@@ -11,6 +11,7 @@ from convenio_chassis.consumer import Handler
 from convenio_contracts.enrolment import (
     EnrolmentCompleted,
     EnrolmentCreated,
+    OfferingScheduled,
     OfficerAssignmentChanged,
     OfficerRegistered,
 )
@@ -34,6 +35,9 @@ def handlers(policy: Policy, today: Clock) -> dict[str, Handler]:
         ),
         OfficerAssignmentChanged.event_type: typed(
             ctx, OfficerAssignmentChanged, enrolment_facts.officer_assignment_changed
+        ),
+        OfferingScheduled.event_type: typed(
+            ctx, OfferingScheduled, enrolment_facts.offering_scheduled
         ),
         EnrolmentCreated.event_type: typed(
             ctx, EnrolmentCreated, enrolment_facts.enrolment_created

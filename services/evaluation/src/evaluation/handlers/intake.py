@@ -24,9 +24,17 @@ from convenio_contracts.evaluation import (
 from .. import cup_record
 from ..adapters.repository import EvaluationRepository
 from ..adapters.tables import CompetencyResultRow, ComponentResultRow
-from ..domain.catalogue import PracticalResult, catalogue, check_certifiable, competency_passes
+from ..domain import cup
+from ..domain.catalogue import (
+    PracticalResult,
+    accepted_on,
+    catalogue,
+    check_certifiable,
+    competency_passes,
+)
 from ..domain.certification import Certification, check_evaluator
 from ..domain.cup import Component
+from ..domain.feedback import check_feedback, check_instructor, check_named
 from ..domain.refusals import RefusalReason, Refused
 from .context import Apply, Context, refusable
 
@@ -63,7 +71,7 @@ def certify_instructor(ctx: Context, uow: UnitOfWork, cmd: CertifyInstructor) ->
 @refusable
 def record_competency_result(ctx: Context, uow: UnitOfWork, cmd: RecordCompetencyResult) -> None:
     repo = EvaluationRepository(uow.session)
-    catalogue(cmd.catalogue_version, cmd.competency)
+    accepted_on(catalogue(cmd.catalogue_version, cmd.competency), cmd.evaluated_on, ctx.policy)
     certifications = repo.certifications(cmd.evaluator_id)
     check_evaluator(cmd.evaluator_id, certifications, cmd.competency, cmd.evaluated_on)
     practical = PracticalResult(cmd.practical_result.value)
@@ -74,7 +82,8 @@ def record_competency_result(ctx: Context, uow: UnitOfWork, cmd: RecordCompetenc
             return
         raise _conflict(f"{cmd.competency} result by {cmd.evaluator_id}")
     passed = competency_passes(cmd.knowledge_score, practical, ctx.policy.pass_mark)
-    attempt = repo.attempts(cmd.officer_id, cmd.catalogue_version, cmd.competency) + 1
+    earlier = repo.competency_results(cmd.officer_id)
+    attempt = cup.attempt(earlier, cmd.competency, cmd.evaluated_on, ctx.policy.cb_validity_years)
     repo.add(
         CompetencyResultRow(
             **cmd.model_dump(exclude={"practical_result"}),
@@ -159,9 +168,20 @@ def schedule_assessment(ctx: Context, uow: UnitOfWork, cmd: ScheduleAssessment) 
         cup_record.refresh(uow, cmd.officer_id, ctx.policy, today, cmd.event_type)
 
 
+@refusable
 def submit_course_feedback(ctx: Context, uow: UnitOfWork, cmd: SubmitCourseFeedback) -> None:
-    """Anonymous by construction: the fact is built field by field from the ratings, so
-    nothing else a client sends (an officer's id, a CUIP) can travel on."""
+    """One response per enrolment, about an instructor of its offering (ADR 0077). Anonymous
+    by construction: the fact is built field by field from the ratings, so nothing else a
+    client sends (the enrolment, an officer's id, a CUIP) can travel on."""
+    repo = EvaluationRepository(uow.session)
+    check_named(cmd.enrolment_id, required=ctx.policy.feedback_requires_enrolment)
+    instructors = repo.instructors_of(cmd.offering_id)
+    if cmd.enrolment_id is None:
+        check_instructor(cmd.offering_id, cmd.instructor_id, instructors)
+    else:
+        enrolled, answered = repo.enrolled(cmd.enrolment_id), repo.has_answered(cmd.enrolment_id)
+        check_feedback(cmd.offering_id, cmd.instructor_id, enrolled, instructors, answered=answered)
+        repo.answer_feedback(cmd.enrolment_id)
     uow.emit(
         CourseFeedbackSubmitted(
             offering_id=cmd.offering_id,
