@@ -7,6 +7,7 @@ from pydantic import Field
 from convenio_chassis.settings import ServiceSettings
 
 from .domain.findings import Thresholds
+from .domain.perturbation import FLOOR
 from .projection import Settings as ProjectionSettings
 
 
@@ -14,7 +15,12 @@ class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     database_url: str = "sqlite:///var/reporting.db"
     http_port: int = 8003
-    small_cell_k: int = Field(5, ge=1, description="cells with fewer officers are suppressed")
+    small_cell_k: int = Field(
+        5,
+        ge=FLOOR,
+        description="minimum publishable count: a perturbed count (or a rate's perturbed "
+        f"denominator) below it, but not 0, is withheld; never below {FLOOR} (ADR 0070)",
+    )
     expiry_window_days: int = Field(
         180, ge=1, description="expiry.pipeline counts validities ending within this many days"
     )

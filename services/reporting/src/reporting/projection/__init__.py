@@ -140,7 +140,7 @@ def _refresh_table(
     table = compute(session, loader, settings, family, year)
     outcome.tables += 1
     changed, withdrawn = publish_changes(
-        session, source, family, year, figures(family, table, settings.k), publish
+        session, source, family, year, figures(family, table, settings.k, settings.protect), publish
     )
     outcome.published += changed
     outcome.withdrawn += withdrawn
