@@ -12,7 +12,9 @@ from enum import StrEnum
 from .cells import Shape
 from .suppression import PeriodRelation
 
-METHODOLOGY = "1.0"
+METHODOLOGY = "2.0"
+"""2.0: figures protected by cell-key perturbation (ADR 0070, ptable convenio-ptable-1); 1.0
+was small-cell suppression (ADR 0012)."""
 SCORE_BANDS = (60, 70, 80, 90)
 """Lower bounds (percent of the scale) of the desempeño score bands above the first."""
 UNSCORED = "unscored"
