@@ -87,7 +87,7 @@ class Method:
             return Interval(min(r.lo for r in shown), max(r.hi for r in shown))
         if not self.perturbed:
             return Interval(published, published)
-        return self._possible(int(round(published)))
+        return self._possible(round(published))
 
     def _possible(self, p: int) -> Interval:
         from reporting.domain.perturbation import possible
@@ -251,9 +251,8 @@ def run(
     attacks.recovered["zero residual"] = {
         q: v for q, v in attacks.recovered["residual"].items() if v == 0
     }
-    attacks.recovered["nested residual"] = {
-        q: v for q, v in _residual(feed, [r for r in sums if r.kind == "nested"], truth).items()
-    }
+    nested = [r for r in sums if r.kind == "nested"]
+    attacks.recovered["nested residual"] = _residual(feed, nested, truth)
     attacks.recovered["lp audit"], attacks.lp_audited = _lp_audit(feed, sums, truth)
     attacks.recovered["revisions"] = _revisions(history, method, courses, truth, latest)
     attacks.recovered["two indicators"] = {

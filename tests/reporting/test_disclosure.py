@@ -12,7 +12,6 @@ cell.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,9 @@ def _attacked(published: Published) -> attacks.Attacks:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Published]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Published]:
     workdir = tmp_path_factory.mktemp("demo-feed")
-    yield workdir, demo_feed(workdir)
+    return workdir, demo_feed(workdir)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ def breakdown(dimension: str, value: object) -> str:
 
 
 class CellId(NamedTuple):
-    """A tuple, not a dataclass: suppression hashes, compares and builds hundreds of thousands
+    """A tuple, not a dataclass: a refresh hashes, compares and builds hundreds of thousands
     per refresh, and a tuple's are done in C (same fields, same order)."""
 
     period: str

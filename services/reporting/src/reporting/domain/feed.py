@@ -1,7 +1,8 @@
-"""From a family's tallies to the figures the feed publishes: suppression first, then each
-indicator's value. A withheld cell is published as withheld (no value, numerator or
-denominator) for every indicator of its family; a cell whose value is undefined (a rate over
-zero) is not published unless it is withheld, so absence never tells more than suppression."""
+"""From a family's tallies to the figures the feed publishes. Every count is perturbed by the
+cell-key method (``perturbation``, ADR 0070) from its own contributors; rates are computed from
+the perturbed numerator and denominator; a figure whose perturbed count is 1 to k-1 (or a rate
+whose perturbed denominator is below k) is published as withheld, with no figure. Every decision
+reads perturbed values only, so neither withholding nor absence tells more than the figures."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def figures(
     families are perturbed by the cell-key method (``domain.perturbation``): no published
     count is 1 or 2, none is below ``k`` but 0, and a cell carries no time finer than its
     period. ``protect=False`` publishes the true figures (tests of the arithmetic only)."""
-    protected = protect and FAMILIES[family].suppressible
+    protected = protect and FAMILIES[family].protected
     if protected:
         shown = {cell: _perturbed(tally) for cell, tally in table.items()}
     else:

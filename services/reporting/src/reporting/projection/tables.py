@@ -43,7 +43,7 @@ class Loader:
 def compute(
     session: Session, loader: Loader, settings: Settings, family: str, year: int
 ) -> dict[CellId, Tally]:
-    """Every cell of ``family`` in ``year``, before suppression."""
+    """Every cell of ``family`` in ``year``, before perturbation."""
     spec = FAMILIES[family]
     span = loader.span
     if family in queries.FLOWS:
