@@ -118,10 +118,19 @@ def _feed(runtime: Runtime, records: Sequence[Record], batch: int) -> None:
 def demo_feed(workdir: Path, batch: int = 50) -> Published:
     """The demo story's feed, reporting fed ``batch`` facts at a time (so that cells are
     revised as the story unfolds, as they are live)."""
+    facts = demo_facts(workdir)
+    reporting = _runtime("reporting", workdir)
+    out = _published(reporting, facts, batch)
+    reporting.engine.dispose()
+    return out
+
+
+def demo_facts(workdir: Path) -> list[Record]:
+    """The facts enrolment and evaluation publish for the demo story, in order."""
     from enrolment.adapters.queries import officer_id_for
 
     story = demo_story.story(demo_story.SEED, DAY)
-    runtimes = {s: _runtime(s, workdir) for s in ("enrolment", "evaluation", "reporting")}
+    runtimes = {s: _runtime(s, workdir) for s in ("enrolment", "evaluation")}
     reads = {
         "evaluation": {t.name for t in subscriptions(Principal.SVC_EVALUATION)},
         "reporting": {t.name for t in subscriptions(Principal.SVC_REPORTING)},
@@ -138,18 +147,19 @@ def demo_feed(workdir: Path, batch: int = 50) -> Published:
     commands, _refused = story.evaluations({c: i for c, i in ids.items() if i})
     _feed(evaluation, _records([*commands, *story.feedback]), 1000)
     evaluation_facts = _drain(evaluation, facts_topics)
-    facts = [r for r in enrolment_facts + evaluation_facts if r.topic in reads["reporting"]]
-    out = _published(runtimes["reporting"], facts, batch)
     for runtime in runtimes.values():
         runtime.engine.dispose()
-    return out
+    return [r for r in enrolment_facts + evaluation_facts if r.topic in reads["reporting"]]
 
 
-def reporting_feed(workdir: Path, facts: Sequence[Event], batch: int = 1000) -> Published:
+def reporting_feed(
+    workdir: Path, facts: Sequence[Event] | Sequence[Record], batch: int = 1000
+) -> Published:
     """The feed of facts handed straight to reporting (as enrolment and evaluation would
     publish them)."""
     reporting = _runtime("reporting", workdir)
-    out = _published(reporting, _records(facts), batch)
+    records = [f if isinstance(f, Record) else _records([f])[0] for f in facts]
+    out = _published(reporting, records, batch)
     reporting.engine.dispose()
     return out
 

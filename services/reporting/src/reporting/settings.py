@@ -21,6 +21,11 @@ class ReportingSettings(ServiceSettings):
         description="minimum publishable count: a perturbed count (or a rate's perturbed "
         f"denominator) below it, but not 0, is withheld; never below {FLOOR} (ADR 0070)",
     )
+    reporting_disclosure_control: Literal["cell-key", "none"] = Field(
+        "cell-key",
+        description="cell-key: the figures are perturbed (ADR 0070), the only setting for a "
+        "feed anyone may read; none: true figures, for tests of the indicators' arithmetic",
+    )
     expiry_window_days: int = Field(
         180, ge=1, description="expiry.pipeline counts validities ending within this many days"
     )
@@ -62,4 +67,5 @@ class ReportingSettings(ServiceSettings):
             ),
             grace_days=self.finding_grace_days,
             rules_enabled=self.finding_rules == "on",
+            protect=self.reporting_disclosure_control == "cell-key",
         )

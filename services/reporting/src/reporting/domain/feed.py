@@ -66,8 +66,9 @@ SUMS = {
     "rating_sum": "responses",
 }
 """Magnitudes, and the count of the records they sum. A sum is published as its records' mean
-times a perturbed count of them (with its own salt): the mean of a few is never exact and the
-sum moves with its count (ADR 0070)."""
+times their published (perturbed) count: the sum moves with its count, so a total of minutes
+never tells the exact number of records behind it, and two sums over the same records keep
+their exact ratio (a share of hours). Minimum count: that of the records (ADR 0070)."""
 DERIVED = frozenset({"municipalities", *CONSTANTS})
 """Measures computed from published figures or constants: not perturbed again."""
 
@@ -121,13 +122,13 @@ def _perturbed(tally: Tally) -> dict[str, Published]:
         if name in DERIVED:
             out[name] = Published(value, value)
             continue
-        key = tally.keys.get(name, 0)
         if name in SUMS:
-            n = int(measures.get(SUMS[name], 0))
-            count = perturb(n, key)
+            records = SUMS[name]
+            n = int(measures.get(records, 0))
+            count = perturb(n, tally.keys.get(records, 0))
             out[name] = Published(value / n * count if n else 0.0, float(count))
         else:
-            shown = float(perturb(int(value), key))
+            shown = float(perturb(int(value), tally.keys.get(name, 0)))
             out[name] = Published(shown, shown)
     return out
 

@@ -18,7 +18,7 @@ class Settings:
     rules_enabled: bool = True
     protect: bool = True
     """Cell-key perturbation (ADR 0070). ``False`` publishes true figures: for tests of the
-    indicators' arithmetic only; the service's settings cannot turn it off."""
+    indicators' arithmetic only (``REPORTING_DISCLOSURE_CONTROL=none``)."""
 
 
 @dataclass
