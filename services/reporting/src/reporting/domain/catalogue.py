@@ -399,7 +399,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "cascade.municipality_coverage",
         "Municipalities covered by the cascade",
         "Municipalities (of the 125 of the State of Mexico) with at least one municipal officer "
-        "counted by cascade.officers_trained in the period, over 125.",
+        "counted by cascade.officers_trained in the period, over 125: those whose published "
+        "(perturbed) count is not 0, withheld ones included.",
         "share (0-1)",
         "cascade",
         Kind.RATIO,

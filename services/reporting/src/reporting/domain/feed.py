@@ -95,7 +95,7 @@ def figures(
         with_parent_as_of(table)
         shown = {cell: _true(tally) for cell, tally in table.items()}
     if family == "cascade":
-        _count_municipalities(shown, k)
+        _count_municipalities(shown)
     out: list[Figure] = []
     cells = sorted(table)
     for indicator in indicators_of(family):
@@ -133,13 +133,14 @@ def _perturbed(tally: Tally) -> dict[str, Published]:
     return out
 
 
-def _count_municipalities(published: Mapping[CellId, dict[str, Published]], k: int) -> None:
+def _count_municipalities(published: Mapping[CellId, dict[str, Published]]) -> None:
     """The cascade's coverage, from the published municipal counts: municipalities whose
-    published count of officers trained is at least k."""
+    (perturbed) count of officers trained is not 0, published or withheld. It reads nothing
+    the feed does not show."""
     covered: dict[str, int] = {}
     for cell, shown in published.items():
         trained = shown.get("trained")
-        if cell.geography != STATE and cell.breakdown == ALL and trained and trained.value >= k:
+        if cell.geography != STATE and cell.breakdown == ALL and trained and trained.value > 0:
             covered[cell.period] = covered.get(cell.period, 0) + 1
     for cell, shown in published.items():
         if cell.geography == STATE and cell.breakdown == ALL and cell.level == ALL:
