@@ -69,6 +69,9 @@ SUMS = {
 times their published (perturbed) count: the sum moves with its count, so a total of minutes
 never tells the exact number of records behind it, and two sums over the same records keep
 their exact ratio (a share of hours). Minimum count: that of the records (ADR 0070)."""
+UNPROTECTED = "-unprotected"
+"""Appended to the methodology version of true figures (``protect=False``), so that a feed
+computed for tests can never be cited as protected."""
 DERIVED = frozenset({"municipalities", *CONSTANTS})
 """Measures computed from published figures or constants: not perturbed again."""
 
@@ -159,9 +162,10 @@ def _figure(
     period_start = _micros(parse_period(cell.period).start)
     fine = tally.as_of if tally.as_of is not None else period_start
     as_of = period_start if protected else fine
-    withheld = Figure(
-        indicator.code, cell, indicator.methodology_version, None, None, None, True, as_of
-    )
+    version = indicator.methodology_version
+    if not protected and FAMILIES[indicator.family].protected:
+        version += UNPROTECTED
+    withheld = Figure(indicator.code, cell, version, None, None, None, True, as_of)
     numerator = _shown(shown, indicator.numerator)
     denominator = _shown(shown, indicator.denominator) if indicator.denominator else None
     if protected:
@@ -173,9 +177,7 @@ def _figure(
     value, num, den = _value(indicator, numerator, denominator)
     if value is None:
         return None
-    return Figure(
-        indicator.code, cell, indicator.methodology_version, value, num, den, False, as_of
-    )
+    return Figure(indicator.code, cell, version, value, num, den, False, as_of)
 
 
 def _small(records: float, k: int) -> bool:
