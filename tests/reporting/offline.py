@@ -152,6 +152,20 @@ def demo_facts(workdir: Path) -> list[Record]:
     return [r for r in enrolment_facts + evaluation_facts if r.topic in reads["reporting"]]
 
 
+def benchmark_facts(size: float, seed: int = 2025) -> list[Record]:
+    """The benchmark data set's year (bench/dataset) as the facts enrolment publishes:
+    registrations, enrolments, attendance and withdrawals, over the 125 municipalities."""
+    from bench.dataset import Dataset, DatasetSpec
+    from bench.dataset.facts import encoded_facts, topic_of
+
+    dataset = Dataset(DatasetSpec(seed=seed, size=size))
+    kinds = ("registration", "enrolment", "attendance", "withdrawal")
+    return [
+        Record(topic_of(f), f.key, f.value, f.headers)
+        for f in encoded_facts(dataset.year(kinds), seed, 10**9)
+    ]
+
+
 def reporting_feed(
     workdir: Path, facts: Sequence[Event] | Sequence[Record], batch: int = 1000
 ) -> Published:

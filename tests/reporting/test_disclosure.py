@@ -20,7 +20,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from . import attacks, crafted
-from .offline import Published, Record, demo_facts, reporting_feed
+from .offline import Published, Record, benchmark_facts, demo_facts, reporting_feed
+
+pytestmark = pytest.mark.slow
 
 K = 5
 Demo = tuple[Path, Published, list[Record]]
@@ -74,6 +76,29 @@ def test_no_attack_recovers_a_protected_figure_of_the_demo_story(
     demo_attacks: attacks.Attacks, attack: str
 ) -> None:
     assert demo_attacks.recovered[attack] == {}
+
+
+@pytest.fixture(scope="module")
+def benchmark_attacks(tmp_path_factory: pytest.TempPathFactory) -> attacks.Attacks:
+    """The benchmark data set at size 0.1 (about 45,000 facts, 17,500 figures), fed 5,000
+    facts at a time; the LP audits every 20th protected count (the whole audit takes many
+    minutes at this size)."""
+    published = reporting_feed(
+        tmp_path_factory.mktemp("benchmark"), benchmark_facts(0.1), batch=5000
+    )
+    history = list(zip(published.batches, published.keys, published.records, strict=True))
+    truth = attacks.truth_of(published.truth)
+    found = attacks.run(history, truth, published.courses, K, lp_every=20)
+    print(f"\nsize 0.1: {found.summary()}, LP audited {found.lp_audited} cells")
+    return found
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_no_attack_recovers_a_protected_figure_of_the_benchmark_data_set(
+    benchmark_attacks: attacks.Attacks, attack: str
+) -> None:
+    assert benchmark_attacks.lp_audited > 100
+    assert benchmark_attacks.recovered[attack] == {}
 
 
 @pytest.mark.parametrize(

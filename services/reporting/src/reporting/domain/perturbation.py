@@ -16,6 +16,7 @@ reference test). It is unbiased, never publishes 1 or 2, and moves a value by at
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 
@@ -83,6 +84,7 @@ def record_key(identifier: str) -> int:
     return hashlib.sha256(identifier.encode()).digest()[0]
 
 
+@functools.cache
 def salt(measure: str) -> int:
     """Each measure shifts its records' keys by its own odd amount, so that two measures
     counting the same records (completed and ended, when every enrolment ended in completion)
