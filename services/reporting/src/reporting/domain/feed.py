@@ -169,7 +169,8 @@ def _figure(
     numerator = _shown(shown, indicator.numerator)
     denominator = _shown(shown, indicator.denominator) if indicator.denominator else None
     if protected:
-        if numerator is not None and _small(numerator.records, k):
+        counted = numerator is not None and indicator.numerator not in DERIVED
+        if counted and numerator is not None and _small(numerator.records, k):
             return withheld
         ratio = indicator.kind is Kind.RATIO and indicator.denominator not in DERIVED
         if ratio and (denominator is None or denominator.records < k):
