@@ -51,7 +51,7 @@ def stack(private_kafka, receiver: OtlpReceiver, tmp_path_factory) -> Iterator[S
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "LOG_LEVEL": "DEBUG",  # the strictest case for personal data: every record is logged
-        "SMALL_CELL_K": "3",  # the floor: every enrolment changes a cell key, so a cell
+        "SMALL_CELL_K": "3",  # the floor; an enrolment re-keys or adds cells: some go out
     }
     with running_stack(private_kafka.bootstrap, Path(tmp_path_factory.mktemp("obs")), **env) as s:
         yield s
