@@ -39,7 +39,9 @@ def this_month() -> str:
 
 @pytest.fixture(scope="module")
 def stack(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(private_kafka.bootstrap, Path(tmp_path_factory.mktemp("stack"))) as s:
+    workdir = Path(tmp_path_factory.mktemp("stack"))
+    # True figures: "counted once" needs the exact count (the protection: ADR 0070).
+    with running_stack(private_kafka.bootstrap, workdir, REPORTING_DISCLOSURE_CONTROL="none") as s:
         yield s
 
 

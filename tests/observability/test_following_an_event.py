@@ -51,7 +51,9 @@ def stack(private_kafka, receiver: OtlpReceiver, tmp_path_factory) -> Iterator[S
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "LOG_LEVEL": "DEBUG",  # the strictest case for personal data: every record is logged
-        "SMALL_CELL_K": "1",  # so that every enrolment changes a published cell
+        # True figures, so that every enrolment changes a published count (a perturbed one
+        # may not move: ADR 0070); the trace is what is followed here.
+        "REPORTING_DISCLOSURE_CONTROL": "none",
     }
     with running_stack(private_kafka.bootstrap, Path(tmp_path_factory.mktemp("obs")), **env) as s:
         yield s

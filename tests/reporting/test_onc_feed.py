@@ -1,8 +1,9 @@
 """The ONC feed end to end, on the real broker: the reporting service runs as its own process;
 the test publishes the facts enrolment and evaluation would (plain aiokafka, hand-written
 CloudEvents headers, payloads checked against the contracts), then reads the compacted feed
-and the HTTP API, checks both against figures worked out by hand, tries to recover withheld
-cells, replays the projection from offset zero and compares the feeds byte for byte.
+and the HTTP API, checks both against figures worked out by hand (true figures:
+REPORTING_DISCLOSURE_CONTROL=none; test_disclosure.py attacks the protected feed), replays the
+projection from offset zero and compares the feeds byte for byte.
 
 Stages: A definitions (officers, courses, offerings, instructors); B what happened in 2026-Q1
 (training, evaluations, CUP statuses, feedback, an analyst's finding); C a fact dated 1 May,
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,6 +35,10 @@ from ..stack import Stack, running_stack
 from . import scenario
 
 pytestmark = [pytest.mark.connected, pytest.mark.slow]
+
+TRUE = {"REPORTING_DISCLOSURE_CONTROL": "none", "SMALL_CELL_K": "5"}
+"""True figures, so that they can be checked by hand: the protection (cell-key perturbation)
+is attacked on the real projection by test_disclosure.py, without a broker (ADR 0070)."""
 
 S, TOLUCA, METEPEC, ECATEPEC = (
     "state:15",
@@ -81,10 +87,6 @@ EXPECTED: dict[str, tuple[float, int | None, int | None]] = {
     f"feedback.relevance:2026-03:{S}": (4.45, 49, 11),
     f"feedback.too_theoretical_share:2026-03:{S}:course:C-PR": (0.6667, 4, 6),
 }
-WITHHELD = [
-    f"training.enrolments:2026-01:{ECATEPEC}",  # 2 officers
-    f"training.enrolments:2026-01:{METEPEC}",  # complementary: next-smallest municipality
-]
 RULE_FINDINGS = {
     "tp-balance:2026-Q1:C-PR",  # delivered theory share 0.40 against 0.25 planned
     "pass-floor:2026-Q1:armamento_y_tiro",  # 0.59 < 0.70
@@ -134,7 +136,7 @@ def cells(stack: Stack, **query: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def stack(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = Path(tmp_path_factory.mktemp("onc"))
-    with running_stack(private_kafka.bootstrap, workdir, services=("reporting",)) as s:
+    with running_stack(private_kafka.bootstrap, workdir, services=("reporting",), **TRUE) as s:
         yield s
 
 
@@ -204,55 +206,6 @@ def test_the_late_correction_revised_past_periods(story, feed) -> None:
     assert feed[untouched]["revision"] == before[untouched]["revision"]
 
 
-def test_small_cells_are_withheld_and_cannot_be_recovered_by_differencing(feed) -> None:
-    for key in WITHHELD:
-        assert feed[key]["suppressed"] is True
-        assert (feed[key]["value"], feed[key]["numerator"]) == (None, None)
-    attack = difference(feed, "training.enrolments")
-    assert attack == {}, f"recovered withheld cells: {attack}"
-    assert difference(feed, "training.attendance_rate") == {}
-
-
-Coord = tuple[str, str, str, str]
-"""(period, geography, level, breakdown)"""
-
-
-def published_sums(coords: dict[str, Coord]) -> Iterator[tuple[str, list[str]]]:
-    """Every sum the feed shows: sexes, municipalities, levels, months of a quarter."""
-    for key, (p, g, lv, b) in coords.items():
-        others = [(k, c) for k, c in coords.items() if k != key]
-        if b == "all":
-            yield key, [k for k, c in others if c[:3] == (p, g, lv) and c[3].startswith("sex:")]
-        if g == S and lv == "all":
-            yield key, [k for k, c in others if c[0] == p and c[1] != S and c[3] == b]
-            yield (
-                key,
-                [k for k, c in others if c[0] == p and c[1] == S and c[2] != "all" and c[3] == b],
-            )
-        if "-Q" in p:
-            y, q = p.split("-Q")
-            months = {f"{y}-{m:02d}" for m in range(3 * int(q) - 2, 3 * int(q) + 1)}
-            yield key, [k for k, c in others if c[0] in months and c[1:] == (g, lv, b)]
-
-
-def difference(feed: dict[str, dict[str, Any]], indicator: str) -> dict[str, int]:
-    """What subtracting published numerators from their published totals recovers."""
-    mine = {k: c for k, c in feed.items() if c["indicator"] == indicator}
-    assert mine, f"{indicator} was not published"
-    coords = {k: (c["period"], c["geography"], c["level"], c["breakdown"]) for k, c in mine.items()}
-    recovered: dict[str, int] = {}
-    for total, parts in published_sums(coords):
-        if not parts:
-            continue
-        hidden = [k for k in (total, *parts) if mine[k]["suppressed"] and k not in recovered]
-        if len(hidden) == 1:
-            known = {k: recovered.get(k, mine[k]["numerator"]) for k in (total, *parts)}
-            target = hidden[0]
-            others = sum(known[k] for k in parts if k != target)
-            recovered[target] = others if target == total else known[total] - others
-    return recovered
-
-
 def test_findings_from_rules_and_analysts_with_their_lifecycle(stack, story) -> None:
     served = _findings(stack)
     assert set(served) >= RULE_FINDINGS
@@ -313,6 +266,7 @@ def test_replay_rebuilds_the_same_feed_byte_for_byte(stack, feed, tmp_path) -> N
         text=True,
         timeout=300,
         check=False,
+        env={**os.environ, **TRUE},
     )
     elapsed = time.perf_counter() - started
     assert done.returncode == 0, done.stdout + done.stderr

@@ -116,11 +116,11 @@ def feed_for(database_url: str, **overrides: Any) -> Iterator[Feed]:
 
 @pytest.fixture
 def feed(database_url: str) -> Iterator[Feed]:
-    """k = 1: arithmetic without suppression in the way."""
-    yield from feed_for(database_url)
+    """True figures (no perturbation, k = 1): the indicators' arithmetic, checkable by hand."""
+    yield from feed_for(database_url, protect=False)
 
 
 @pytest.fixture
-def suppressed_feed(database_url: str) -> Iterator[Feed]:
-    """k = 5, the default."""
+def protected_feed(database_url: str) -> Iterator[Feed]:
+    """The service's defaults: cell-key perturbation, minimum publishable count 5."""
     yield from feed_for(database_url, k=5)

@@ -16,17 +16,22 @@ from reporting.app import build
 from reporting.domain.catalogue import INDICATORS
 from reporting.settings import ReportingSettings
 
+from .perturbed import published_count
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette prefers httpx2; httpx is what we ship
     from fastapi.testclient import TestClient
 
 
+OFFICERS = [f"off_{i:032x}" for i in range(9)]
+
+
 @pytest.fixture
-def api(suppressed_feed, database_url):
-    feed = suppressed_feed
+def api(protected_feed, database_url):
+    feed = protected_feed
     officers = [
         OfficerRegistered(
-            officer_id=f"off_{i:032x}",
+            officer_id=OFFICERS[i],
             sex="mujer" if i % 3 else "hombre",
             corporation="Policía",
             level="municipal",
@@ -76,9 +81,12 @@ def test_indicators_are_filtered_by_code_period_geography_and_level(api) -> None
     ).json()
     by_breakdown = {c["breakdown"]: c for c in cells}
     assert set(by_breakdown) == {"all", "sex:hombre", "sex:mujer"}
-    assert by_breakdown["all"]["value"] == 9
-    assert by_breakdown["sex:hombre"]["suppressed"] is True  # 3 officers
-    assert by_breakdown["sex:hombre"]["value"] is None
+    # Perturbed by the cell-key method (ADR 0070): 9 officers, and 3 men (0, 3, 6).
+    assert by_breakdown["all"]["value"] == published_count(OFFICERS, "enrolments")
+    men = published_count(OFFICERS[::3], "enrolments")
+    assert by_breakdown["sex:hombre"]["value"] == men
+    assert by_breakdown["sex:hombre"]["suppressed"] is (men is None)
+    assert by_breakdown["sex:hombre"]["value"] not in (1, 2, 3, 4)
     state = api.get(
         "/indicators",
         params={
@@ -109,9 +117,12 @@ def test_indicators_as_csv(api, how) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     by_key = {r["cell_key"]: r for r in rows}
-    assert by_key["training.enrolments:2026:state:15"]["value"] == "9.0"
-    assert by_key["training.enrolments:2026:state:15:sex:hombre"]["value"] == ""
-    assert by_key["training.enrolments:2026:state:15:sex:hombre"]["suppressed"] == "True"
+    total = published_count(OFFICERS, "enrolments")
+    men = published_count(OFFICERS[::3], "enrolments")
+    assert by_key["training.enrolments:2026:state:15"]["value"] == str(total)
+    hombre = by_key["training.enrolments:2026:state:15:sex:hombre"]
+    assert hombre["value"] == ("" if men is None else str(men))
+    assert hombre["suppressed"] == str(men is None)
     assert len(rows) == len(
         api.get("/indicators", params={"indicator": "training.enrolments"}).json()
     )
@@ -142,14 +153,14 @@ def test_the_api_is_documented_and_never_serves_an_identity(api) -> None:
         assert "officer_id" not in body
 
 
-def test_indicators_say_when_the_feed_was_last_up_to_date(api, suppressed_feed) -> None:
+def test_indicators_say_when_the_feed_was_last_up_to_date(api, protected_feed) -> None:
     from reporting.adapters import marks
 
     before = dt.datetime.now(dt.UTC)
     current = api.get("/indicators").headers["X-Feed-Current-As-Of"]
     assert dt.datetime.fromisoformat(current) >= before, "nothing waits: current now"
 
-    with suppressed_feed.session() as session, session.begin():
+    with protected_feed.session() as session, session.begin():
         refreshed = marks.refreshed_at(session)
         marks.add(session, {("enrolment", 2026): {}})
     assert refreshed is not None

@@ -16,6 +16,8 @@ from convenio_contracts.enrolment import (
 )
 from convenio_contracts.reporting import IndicatorPublished
 
+from .perturbed import published_count
+
 D = dt.date
 S, TOLUCA, METEPEC = "state:15", "municipality:15106", "municipality:15054"
 FEED = "reporting.indicators.v1"
@@ -172,19 +174,27 @@ def test_a_transfer_moves_an_officer_s_history_to_the_new_municipality(feed) -> 
     assert feed.cell(state).revision == 1
 
 
-def test_withheld_cells_go_out_without_any_figure(suppressed_feed) -> None:
-    feed = suppressed_feed
+def test_protected_cells_are_perturbed_and_withheld_without_any_figure(protected_feed) -> None:
+    """Changed on purpose (ADR 0070): cells are perturbed by the cell-key method; a cell is
+    withheld only when its perturbed count is 1..k-1, and then carries no figure and no time
+    finer than its period."""
+    feed = protected_feed
     officers = [officer(i, sex="mujer" if i < 4 else "hombre") for i in range(7)]
     feed.send(*officers, *(enrolment(i, D(2026, 1, 10)) for i in range(7)))
     published = feed_records(feed.take_outbox())
-    total = published[f"training.enrolments:2026-01:{TOLUCA}"]
-    assert (total["value"], total["suppressed"]) == (7, False)
-    for sex in ("mujer", "hombre"):  # 4 and 3 officers: both under k = 5
-        cell = published[f"training.enrolments:2026-01:{TOLUCA}:sex:{sex}"]
-        assert cell["suppressed"] is True
-        assert (cell["value"], cell["numerator"], cell["denominator"]) == (None, None, None)
+    ids = [officer(i).officer_id for i in range(7)]
+    for sex, who in (("all", ids), ("mujer", ids[:4]), ("hombre", ids[4:])):
+        suffix = "" if sex == "all" else f":sex:{sex}"
+        cell = published[f"training.enrolments:2026-01:{TOLUCA}{suffix}"]
+        expected = published_count(who, "enrolments")
+        assert cell["value"] == expected
+        assert cell["suppressed"] is (expected is None)
+        if expected is None:
+            assert (cell["numerator"], cell["denominator"]) == (None, None)
+        assert cell["computed_at"].startswith("2026-01-01T00:00:00")
     for body in published.values():
         IndicatorPublished.model_validate(body)
+        assert body["value"] not in (1, 2, 3, 4)
 
 
 def test_no_feed_record_carries_an_officer_pseudonym(feed) -> None:

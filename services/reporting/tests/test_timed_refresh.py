@@ -55,7 +55,7 @@ def clocks() -> Clocks:
 @pytest.fixture
 def every_batch_feed(tmp_path: Path) -> Iterator[Feed]:
     """A reference refreshed in every batch, on its own database."""
-    yield from feed_for(f"sqlite:///{tmp_path}/every-batch.db")
+    yield from feed_for(f"sqlite:///{tmp_path}/every-batch.db", protect=False)
 
 
 def waiting(feed: Feed) -> list[tuple[str, int]]:

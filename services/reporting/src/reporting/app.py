@@ -27,7 +27,8 @@ def definition(settings: ReportingSettings) -> ServiceDefinition:
         after_batch=refresher.after_batch,
         background=(refresher.job(),),
         description=(
-            "ONC's feed: aggregated indicators of police training with small-cell suppression, "
+            "ONC's feed: aggregated indicators of police training, protected by cell-key "
+            "perturbation (methodology 2.0), "
             "and findings (areas of opportunity). No identity is ever stored or served."
         ),
     )

@@ -7,6 +7,7 @@ from pydantic import Field
 from convenio_chassis.settings import ServiceSettings
 
 from .domain.findings import Thresholds
+from .domain.perturbation import FLOOR
 from .projection import Settings as ProjectionSettings
 
 
@@ -14,7 +15,17 @@ class ReportingSettings(ServiceSettings):
     service_name: str = "reporting"
     database_url: str = "sqlite:///var/reporting.db"
     http_port: int = 8003
-    small_cell_k: int = Field(5, ge=1, description="cells with fewer officers are suppressed")
+    small_cell_k: int = Field(
+        5,
+        ge=FLOOR,
+        description="minimum publishable count: a perturbed count (or a rate's perturbed "
+        f"denominator) below it, but not 0, is withheld; never below {FLOOR} (ADR 0070)",
+    )
+    reporting_disclosure_control: Literal["cell-key", "none"] = Field(
+        "cell-key",
+        description="cell-key: the figures are perturbed (ADR 0070), the only setting for a "
+        "feed anyone may read; none: true figures, for tests of the indicators' arithmetic",
+    )
     expiry_window_days: int = Field(
         180, ge=1, description="expiry.pipeline counts validities ending within this many days"
     )
@@ -56,4 +67,5 @@ class ReportingSettings(ServiceSettings):
             ),
             grace_days=self.finding_grace_days,
             rules_enabled=self.finding_rules == "on",
+            protect=self.reporting_disclosure_control == "cell-key",
         )

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from ..domain.cells import Grain, Tally
 from ..domain.feed import as_datetime
 from ..domain.periods import PERIOD_TYPES
+from ..domain.perturbation import salt
 from ..domain.stock import (
     Certification,
     Eligibility,
@@ -67,6 +68,9 @@ class FlowSource:
     officers: Callable[[T], ColumnElement[Any]] = lambda t: func.count(distinct(t.c.officer_id))
     by_officer: bool = True
     join: Callable[[Any], Any] | None = None
+    counted: Callable[[T], dict[str, ColumnElement[bool]]] = lambda t: {}
+    """Which records each measure counts (a measure not named counts every record): the
+    measure's cell key sums those records' keys (ADR 0070)."""
 
 
 def _certified_instructor(t: T) -> ColumnElement[bool]:
@@ -99,6 +103,10 @@ FLOWS: dict[str, FlowSource] = {
             "training_type": lambda t: func.coalesce(t.c.training_type, "unknown"),
             "course": lambda t: func.coalesce(t.c.course_id, "unknown"),
         },
+        counted=lambda t: {
+            "completed": t.c.outcome == "completed",
+            "withdrawn": t.c.outcome == "withdrawn",
+        },
     ),
     "attendance": FlowSource(
         _t(AttendanceFact),
@@ -109,6 +117,11 @@ FLOWS: dict[str, FlowSource] = {
             "trained": func.count(
                 distinct(case((t.c.status.in_(ATTENDED), t.c.officer_id), else_=None))
             ),
+        },
+        counted=lambda t: {
+            "attended": t.c.status.in_(ATTENDED),
+            "attended_min": t.c.status.in_(ATTENDED),
+            "trained": t.c.status.in_(ATTENDED),
         },
     ),
     "competency": FlowSource(
@@ -122,12 +135,19 @@ FLOWS: dict[str, FlowSource] = {
         },
         {"competency": lambda t: t.c.competency},
         where=lambda t, o: [],
+        counted=lambda t: {
+            "passed": t.c.passed.is_(True),
+            "first_attempts": t.c.attempt == 1,
+            "first_passed": and_(t.c.attempt == 1, t.c.passed.is_(True)),
+            "reevaluations": t.c.attempt > 1,
+        },
     ),
     "performance": FlowSource(
         _t(PerformanceFact),
         lambda t: {"evaluations": func.count(), "passed": _flag(t.c.passed.is_(True))},
         {"band": lambda t: t.c.band},
         where=lambda t, o: [],
+        counted=lambda t: {"passed": t.c.passed.is_(True)},
     ),
     "alerts": FlowSource(
         _t(ExpiryAlertFact),
@@ -167,8 +187,22 @@ FLOWS: dict[str, FlowSource] = {
         join=lambda t: t.outerjoin(
             _t(OfferingDim), _t(OfferingDim).c.offering_id == t.c.offering_id
         ),
+        counted=lambda t: {
+            "balanced": t.c.balance == "balanced",
+            "too_theoretical": t.c.balance == "too_theoretical",
+        },
     ),
 }
+
+
+def _key_sum(
+    condition: ColumnElement[bool] | None, record_key: ColumnElement[Any], measure: str
+) -> ColumnElement[Any]:
+    """The sum of the (salted) record keys of the records ``measure`` counts."""
+    key = record_key + salt(measure)
+    if condition is None:
+        return cast(func.coalesce(func.sum(key), 0), Integer)
+    return cast(_flag(condition, key), Integer)
 
 
 def flow_grains(session: Session, family: str, year: int) -> list[Grain]:
@@ -192,11 +226,15 @@ def _grains(
     elif source.by_officer:
         keys += [o.c.municipality, o.c.level, o.c.sex]
     measures = source.measures(t)
+    record_key = o.c.record_key if source.by_officer else t.c.record_key
+    counted = source.counted(t)
+    key_names = ["officers", *measures]
     columns = [
         *keys,
         source.officers(t),
         func.max(t.c.as_of),
         *(cast(m, Integer) for m in measures.values()),
+        *(_key_sum(counted.get(name), record_key, name) for name in key_names),
     ]
     joined = source.join(t) if source.join is not None else t
     if source.by_officer:
@@ -211,10 +249,12 @@ def _grains(
     out = []
     for row in session.execute(query).all():
         n = len(keys)
+        m = n + 2 + len(names)
         tally = Tally(
             int(row[n]),
-            {name: float(v or 0) for name, v in zip(names, row[n + 2 :], strict=True)},
+            {name: float(v or 0) for name, v in zip(names, row[n + 2 : m], strict=True)},
             int(row[n + 1]) if row[n + 1] is not None else None,
+            {name: int(v or 0) for name, v in zip(key_names, row[m:], strict=True)},
         )
         if dimension is not None:
             out.append(Grain(row[0], tally, dimension=(dimension, str(row[1]))))
@@ -227,10 +267,10 @@ def _grains(
 
 def officers(session: Session, active_only: bool) -> dict[str, Officer]:
     o = _t(OfficerDim)
-    query = select(o.c.officer_id, o.c.municipality, o.c.level, o.c.sex)
+    query = select(o.c.officer_id, o.c.municipality, o.c.level, o.c.sex, o.c.record_key)
     if active_only:
         query = query.where(o.c.status == "activo")
-    return {r[0]: Officer(r[0], int(r[1]), r[2], r[3]) for r in session.execute(query)}
+    return {r[0]: Officer(r[0], int(r[1]), r[2], r[3], int(r[4])) for r in session.execute(query)}
 
 
 def histories(session: Session) -> dict[str, History]:
@@ -281,26 +321,42 @@ def first_status_day(session: Session) -> dt.date | None:
 def certifications(session: Session) -> list[Certification]:
     c = _t(InstructorCertification)
     return [
-        Certification(r[0], r[1], r[2], tuple(x for x in r[3].split(",") if x), int(r[4]))
+        Certification(
+            r[0], r[1], r[2], tuple(x for x in r[3].split(",") if x), int(r[4]), int(r[5])
+        )
         for r in session.execute(
-            select(c.c.instructor_id, c.c.valid_from, c.c.valid_until, c.c.competencies, c.c.as_of)
+            select(
+                c.c.instructor_id,
+                c.c.valid_from,
+                c.c.valid_until,
+                c.c.competencies,
+                c.c.as_of,
+                c.c.record_key,
+            )
         )
     ]
 
 
-def officers_trained(session: Session, year: int) -> dict[str, tuple[int, int | None]]:
-    """Distinct registered officers present at a session, per period label of ``year``."""
+def officers_trained(session: Session, year: int) -> dict[str, tuple[int, int | None, int]]:
+    """Distinct registered officers present at a session, per period label of ``year``, with
+    the time of the latest record and the key sum of ``training.officers_trained``'s records
+    (the same figure, so the same noise)."""
     t, o = _t(AttendanceFact), _t(OfficerDim)
-    out: dict[str, tuple[int, int | None]] = {}
+    out: dict[str, tuple[int, int | None, int]] = {}
     for kind in PERIOD_TYPES:
         query = (
-            select(t.c[kind], func.count(distinct(t.c.officer_id)), func.max(t.c.as_of))
+            select(
+                t.c[kind],
+                func.count(distinct(t.c.officer_id)),
+                func.max(t.c.as_of),
+                _key_sum(None, o.c.record_key, "trained"),
+            )
             .select_from(t.join(o, o.c.officer_id == t.c.officer_id))
             .where(t.c.year == str(year), t.c.voided.is_(False), t.c.status.in_(ATTENDED))
             .group_by(t.c[kind])
         )
         out |= {
-            r[0]: (int(r[1]), int(r[2]) if r[2] is not None else None)
+            r[0]: (int(r[1]), int(r[2]) if r[2] is not None else None, int(r[3] or 0))
             for r in session.execute(query)
         }
     return out

@@ -30,6 +30,8 @@ class OfficerDim(SQLModel, table=True):
     sex: str = Field(max_length=10)
     status: str = Field(default="activo", max_length=12)
     as_of: int = _micros()
+    record_key: int = 0
+    """The officer's cell-key record key (0-255, ``domain.perturbation.record_key``)."""
 
 
 class CourseDim(SQLModel, table=True):
@@ -70,6 +72,7 @@ class InstructorCertification(SQLModel, table=True):
     valid_until: dt.date
     competencies: str = Field(max_length=4000, description="comma-separated competency codes")
     as_of: int = _micros()
+    record_key: int = 0
 
 
 class _Dated(SQLModel):
@@ -201,6 +204,8 @@ class FeedbackFact(_Dated, table=True):
     balance: str = Field(max_length=20)
     instructor_rating: int
     submitted_on: dt.date
+    record_key: int = 0
+    """The response's cell-key record key, from its event id (it names no officer)."""
 
 
 class FindingRow(SQLModel, table=True):

@@ -1,2 +1,2 @@
 """Reporting's pure domain: periods, cells and how tallies roll up into them, the indicator
-registry, small-cell suppression, stock computations, and findings with their rules."""
+registry, cell-key perturbation, stock computations, and findings with their rules."""

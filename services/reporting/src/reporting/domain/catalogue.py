@@ -1,7 +1,8 @@
 """The indicator registry: every figure ONC can cite, defined once, with a code, a readable
 definition, a unit and a methodology version. Indicators are grouped in *families*: the
-indicators of a family are computed from the same facts and tallies and share one suppression
-decision per cell, so that no figure of one indicator reveals a figure withheld in another.
+indicators of a family are computed from the same facts and tallies; each count they publish is
+perturbed by the cell-key method from its own contributors (ADR 0070), so the same count shows
+the same figure in every indicator that carries it.
 """
 
 from __future__ import annotations
@@ -10,14 +11,25 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .cells import Shape
-from .suppression import PeriodRelation
 
-METHODOLOGY = "1.0"
+METHODOLOGY = "2.0"
+"""2.0: figures protected by cell-key perturbation (ADR 0070, ptable convenio-ptable-1); 1.0
+was small-cell suppression (ADR 0012)."""
 SCORE_BANDS = (60, 70, 80, 90)
 """Lower bounds (percent of the scale) of the desempeño score bands above the first."""
 UNSCORED = "unscored"
 OFFICER_CELLS = Shape()
 STATE_CELLS = Shape(by_municipality=False, by_level=False, by_sex=False)
+
+
+class PeriodRelation(StrEnum):
+    """How a family's periods relate (the sums an analyst can form over periods)."""
+
+    ADDITIVE = "additive"
+    """Flows: a quarter is the sum of its months, a year the sum of its quarters."""
+    AS_OF = "as_of"
+    """Stocks measured on a period's last day: a quarter equals its last month."""
+    NONE = "none"
 
 
 class Kind(StrEnum):
@@ -39,8 +51,9 @@ class Family:
     partition_dims: bool = True
     """Every counted record falls in exactly one value of each dimension, so values add up."""
     officers: str = ""
-    """Who the suppression criterion counts."""
-    suppressible: bool = True
+    """Who the family's cells count."""
+    protected: bool = True
+    """Perturbed by the cell-key method (everything but the findings, which count no people)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,7 @@ FAMILIES: dict[str, Family] = {
             ("course", "instructor"),
             officers="anonymous responses",
         ),
-        Family("findings", PeriodRelation.NONE, STATE_CELLS, ("category",), suppressible=False),
+        Family("findings", PeriodRelation.NONE, STATE_CELLS, ("category",), protected=False),
     )
 }
 
@@ -386,7 +399,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "cascade.municipality_coverage",
         "Municipalities covered by the cascade",
         "Municipalities (of the 125 of the State of Mexico) with at least one municipal officer "
-        "counted by cascade.officers_trained in the period, over 125.",
+        "counted by cascade.officers_trained in the period, over 125: those whose published "
+        "(perturbed) count is not 0, withheld ones included.",
         "share (0-1)",
         "cascade",
         Kind.RATIO,

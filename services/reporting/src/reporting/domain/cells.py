@@ -24,7 +24,7 @@ def breakdown(dimension: str, value: object) -> str:
 
 
 class CellId(NamedTuple):
-    """A tuple, not a dataclass: suppression hashes, compares and builds hundreds of thousands
+    """A tuple, not a dataclass: a refresh hashes, compares and builds hundreds of thousands
     per refresh, and a tuple's are done in C (same fields, same order)."""
 
     period: str
@@ -49,17 +49,22 @@ def cell_key(
 
 @dataclass
 class Tally:
-    """What a cell counts: ``officers`` (distinct people, the suppression criterion), additive
-    ``measures``, and ``as_of``, the time of the latest fact counted (microseconds)."""
+    """What a cell counts: ``officers`` (distinct people), additive ``measures``, ``as_of``,
+    the time of the latest fact counted (microseconds), and ``keys``: per measure, the sum of
+    its contributing records' (salted) record keys, from which its cell key follows
+    (``domain.perturbation``)."""
 
     officers: int = 0
     measures: dict[str, float] = field(default_factory=dict)
     as_of: int | None = None
+    keys: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
         self.officers += other.officers
         for name, value in other.measures.items():
             self.measures[name] = self.measures.get(name, 0) + value
+        for name, key in other.keys.items():
+            self.keys[name] = self.keys.get(name, 0) + key
         if other.as_of is not None:
             self.as_of = other.as_of if self.as_of is None else max(self.as_of, other.as_of)
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from .cells import ALL, STATE, CellId, Grain, Tally, breakdown
 from .periods import Period, periods_of
+from .perturbation import salted
 
 APPROVED = "aprobatoria_vigente"
 COMPONENTS = ("FI", "C3", "CB", "ED")
@@ -26,6 +27,7 @@ class Officer:
     municipality: int
     level: str
     sex: str
+    record_key: int = 0
 
 
 @dataclass(frozen=True, order=True)
@@ -90,7 +92,7 @@ def cup_grains(
         group = (officer.municipality, officer.level, officer.sex)
         for day in days:
             tally = by_day[day].setdefault(group, Tally())
-            tally.add(_officer_on(timelines, day, window_days))
+            tally.add(_officer_on(timelines, day, window_days, officer.record_key))
     return [
         Grain(p.label, tally, municipality, level, sex)
         for p in periods
@@ -109,7 +111,9 @@ def _timelines(history: History) -> list[_Timeline]:
     return out
 
 
-def _officer_on(timelines: Sequence[_Timeline], day: dt.date, window_days: int) -> Tally:
+def _officer_on(
+    timelines: Sequence[_Timeline], day: dt.date, window_days: int, record_key: int = 0
+) -> Tally:
     measures = dict.fromkeys(("fi", "c3", "cb", "ed", "eligible", "expiring"), 0.0)
     as_of: int | None = None
     soon = day + dt.timedelta(days=window_days)
@@ -125,7 +129,9 @@ def _officer_on(timelines: Sequence[_Timeline], day: dt.date, window_days: int) 
             measures[line.measure] = 1.0
             if current.valid_until is not None and current.valid_until <= soon:
                 measures["expiring"] = 1.0
-    return Tally(1, measures, as_of)
+    keys = {m: salted(record_key, m) for m, v in measures.items() if v}
+    keys["officers"] = salted(record_key, "officers")
+    return Tally(1, measures, as_of, keys)
 
 
 def renewal_grains(
@@ -143,14 +149,19 @@ def renewal_grains(
             for ends, renewed, as_of in _validities(records, horizon):
                 for period in periods_of(ends):
                     key = (period.label, officer.municipality, officer.level, officer.sex)
-                    _count_due(groups, key, officer_id, renewed, as_of)
-                    _count_due(by_component, (period.label, component), officer_id, renewed, as_of)
+                    due = (officer_id, officer.record_key, renewed, as_of)
+                    _count_due(groups, key, *due)
+                    _count_due(by_component, (period.label, component), *due)
     grains = [
-        Grain(label, Tally(len(who), t.measures, t.as_of), municipality, level, sex)
+        Grain(label, Tally(len(who), t.measures, t.as_of, t.keys), municipality, level, sex)
         for (label, municipality, level, sex), (t, who) in groups.items()
     ]
     grains += [
-        Grain(label, Tally(len(who), t.measures, t.as_of), dimension=("component", component))
+        Grain(
+            label,
+            Tally(len(who), t.measures, t.as_of, t.keys),
+            dimension=("component", component),
+        )
         for (label, component), (t, who) in by_component.items()
     ]
     return grains
@@ -163,11 +174,15 @@ def _count_due(
     groups: dict[K, tuple[Tally, set[str]]],
     key: K,
     officer_id: str,
+    record_key: int,
     renewed: bool,
     as_of: int,
 ) -> None:
     tally, who = groups.setdefault(key, (Tally(), set()))
-    tally.add(Tally(0, {"due": 1.0, "renewed": float(renewed)}, as_of))
+    keys = {"due": salted(record_key, "due")}
+    if renewed:
+        keys["renewed"] = salted(record_key, "renewed")
+    tally.add(Tally(0, {"due": 1.0, "renewed": float(renewed)}, as_of, keys))
     who.add(officer_id)
 
 
@@ -196,38 +211,44 @@ class Certification:
     valid_until: dt.date
     competencies: tuple[str, ...]
     as_of: int
+    record_key: int = 0
 
 
 def instructor_cells(
     certifications: Sequence[Certification],
-    trained: Mapping[str, tuple[int, int | None]],
+    trained: Mapping[str, tuple[int, int | None, int]],
     periods: Sequence[Period],
-    k: int,
 ) -> dict[CellId, Tally]:
     """Instructors certified on each period's last day (the cell counts them), and officers
     trained per instructor. ``trained`` maps a period label to (officers trained, time of the
-    latest record); fewer than ``k`` trained leaves the ratio undefined, so it is not
-    published where training.officers_trained would be withheld."""
+    latest record, key sum of training.officers_trained): the same figure with the same
+    noise. An instructor counts with the record key of their first certification in force."""
     cells: dict[CellId, Tally] = {}
     for period in periods:
         day = period.last_day
         valid = [c for c in certifications if c.valid_from <= day <= c.valid_until]
         if not valid:
             continue
-        officers, trained_as_of = trained.get(period.label, (0, None))
+        officers, trained_as_of, trained_keys = trained.get(period.label, (0, None, 0))
         as_of = max([c.as_of for c in valid] + ([trained_as_of] if trained_as_of else []))
-        ratio = {"trained": float(officers)} if officers >= k else {}
-        people = len({c.instructor_id for c in valid})
+        first: dict[str, Certification] = {}
+        for c in sorted(valid, key=lambda c: (c.valid_from, c.as_of, c.record_key)):
+            first.setdefault(c.instructor_id, c)
+        keys = {"instructors": sum(salted(c.record_key, "instructors") for c in first.values())}
         cells[CellId(period.label, STATE)] = Tally(
-            people, {"instructors": float(people), **ratio}, as_of
+            len(first),
+            {"instructors": float(len(first)), "trained": float(officers)},
+            as_of,
+            keys | {"trained": trained_keys},
         )
         by_competency: dict[str, set[str]] = defaultdict(set)
         for c in valid:
             for competency in c.competencies:
                 by_competency[competency].add(c.instructor_id)
         for competency, who in by_competency.items():
+            key = sum(salted(first[i].record_key, "instructors") for i in who)
             cells[CellId(period.label, STATE, ALL, breakdown("competency", competency))] = Tally(
-                len(who), {"instructors": float(len(who))}, as_of
+                len(who), {"instructors": float(len(who))}, as_of, {"instructors": key}
             )
     return cells
 

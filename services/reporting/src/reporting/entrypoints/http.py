@@ -22,6 +22,7 @@ from ..adapters import marks
 from ..adapters.tables import FindingChange, FindingRow, PublishedCell
 from ..domain.catalogue import FAMILIES, INDICATORS
 from ..domain.feed import as_datetime
+from ..domain.perturbation import PTABLE_VERSION
 from ..projection import to_event
 
 router = APIRouter(tags=["feed"])
@@ -144,8 +145,10 @@ def list_definitions() -> list[IndicatorDefinition]:
             breakdowns=["all", *i.breakdowns],
             geographies=_geographies(i.family, i.state_only),
             suppression=(
-                f"cells counting fewer than k {FAMILIES[i.family].officers} are withheld"
-                if FAMILIES[i.family].suppressible
+                f"cell-key perturbation ({PTABLE_VERSION}) of every count of "
+                f"{FAMILIES[i.family].officers}; a perturbed count of 1 to k-1 is withheld; "
+                "totals need not add up"
+                if FAMILIES[i.family].protected
                 else "none: counts no people"
             ),
         )

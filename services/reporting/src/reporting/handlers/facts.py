@@ -53,6 +53,7 @@ from ..adapters.tables import (
 from ..domain.catalogue import score_band
 from ..domain.feed import micros_of
 from ..domain.periods import labels_of
+from ..domain.perturbation import record_key
 
 E = TypeVar("E")
 
@@ -92,6 +93,7 @@ def officer_registered(buf: FactBuffer, f: OfficerRegistered, event: CloudEvent)
         "sex": f.sex.value,
         "status": "activo",
         "as_of": micros_of(event.time),
+        "record_key": record_key(f.officer_id),
     }
     buf.dimension(OfficerDim, row)
 
@@ -243,6 +245,7 @@ def instructor_certified(buf: FactBuffer, f: InstructorCertified, event: CloudEv
         "valid_until": f.valid_until,
         "competencies": ",".join(f.competencies),
         "as_of": micros_of(event.time),
+        "record_key": record_key(event.id),
     }
     buf.fact(InstructorCertification, row)
 
@@ -335,6 +338,7 @@ def feedback_submitted(buf: FactBuffer, f: CourseFeedbackSubmitted, event: Cloud
         "instructor_rating": f.instructor_rating,
         "submitted_on": f.submitted_on,
         **_dated(f.submitted_on, event),
+        "record_key": record_key(event.id),
     }
     buf.fact(FeedbackFact, row)
     buf.saw(f.submitted_on)

@@ -1,9 +1,10 @@
 """The feed projection. Once per batch, after the handlers, the buffered facts are written in
 bulk and every (family, year) table they touched is marked (``record``). A refresh, every
 batch or at most once per interval (ADR 0051), then recomputes each marked table from the fact
-tables as a whole (suppression couples the cells of a year); only cells whose content changed
-are republished, each with its revision + 1. Cells that no longer count anyone are withdrawn with a
-tombstone. Rules then read the published figures of closed quarters and raise findings.
+tables as a whole (one grouped query per period kind computes a year); only cells whose
+content changed are republished, each with its revision + 1. Cells that no longer count
+anyone are withdrawn with a tombstone. Rules then read the published figures of closed
+quarters and raise findings.
 
 Late and voided facts therefore revise past periods, and a replay from offset zero computes the
 same content (``computed_at`` derives from the facts, never from the wall clock).
@@ -140,7 +141,7 @@ def _refresh_table(
     table = compute(session, loader, settings, family, year)
     outcome.tables += 1
     changed, withdrawn = publish_changes(
-        session, source, family, year, figures(family, table, settings.k), publish
+        session, source, family, year, figures(family, table, settings.k, settings.protect), publish
     )
     outcome.published += changed
     outcome.withdrawn += withdrawn

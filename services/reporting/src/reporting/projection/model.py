@@ -16,6 +16,9 @@ class Settings:
     thresholds: Thresholds
     grace_days: int
     rules_enabled: bool = True
+    protect: bool = True
+    """Cell-key perturbation (ADR 0070). ``False`` publishes true figures: for tests of the
+    indicators' arithmetic only (``REPORTING_DISCLOSURE_CONTROL=none``)."""
 
 
 @dataclass

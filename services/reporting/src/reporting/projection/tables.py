@@ -11,7 +11,7 @@ from sqlmodel import Session
 from ..adapters import facts, queries
 from ..domain import stock
 from ..domain.catalogue import FAMILIES
-from ..domain.cells import ALL, STATE, CellId, Tally, roll_up
+from ..domain.cells import CellId, Tally, roll_up
 from ..domain.periods import overlapping, parse_period
 from .model import Settings
 
@@ -43,14 +43,11 @@ class Loader:
 def compute(
     session: Session, loader: Loader, settings: Settings, family: str, year: int
 ) -> dict[CellId, Tally]:
-    """Every cell of ``family`` in ``year``, before suppression."""
+    """Every cell of ``family`` in ``year``, before perturbation."""
     spec = FAMILIES[family]
     span = loader.span
     if family in queries.FLOWS:
-        cells = roll_up(queries.flow_grains(session, family, year), spec.shape)
-        if family == "cascade":
-            _count_municipalities(cells)
-        return cells
+        return roll_up(queries.flow_grains(session, family, year), spec.shape)
     if family == "findings":
         return stock.findings_cells(queries.findings(session), year)
     if span.horizon is None:
@@ -77,17 +74,5 @@ def compute(
         first = min(c.valid_from for c in certified)
         periods = overlapping(year, first, span.horizon)
         trained = queries.officers_trained(session, year)
-        return stock.instructor_cells(certified, trained, periods, settings.k)
+        return stock.instructor_cells(certified, trained, periods)
     raise KeyError(family)
-
-
-def _count_municipalities(cells: dict[CellId, Tally]) -> None:
-    """The cascade's coverage: municipalities with at least one officer counted."""
-    covered: dict[str, int] = {}
-    for cell, tally in cells.items():
-        if cell.geography != STATE and cell.breakdown == ALL and tally.officers > 0:
-            covered[cell.period] = covered.get(cell.period, 0) + 1
-    for period, n in covered.items():
-        state = cells.get(CellId(period, STATE))
-        if state is not None:
-            state.measures["municipalities"] = float(n)
