@@ -11,11 +11,11 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -31,6 +31,7 @@ from .consumer import BatchOutcome, BatchProcessor, Handler, Prefetch
 from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
 from .health import Health
+from .http_auth import UMS_STAFF, Caller, TokenVerifier, require_role
 from .kafka import make_broker, make_producer
 from .logs import setup_logging
 from .metrics import Metrics
@@ -68,6 +69,9 @@ class ServiceDefinition:
     """Runs inside each batch's transaction before its handlers: set-based prefetching."""
     description: str = ""
     background: Sequence[Callable[[Runtime], Any]] = field(default_factory=tuple)
+    public_docs: bool = False
+    """Serve /docs and /openapi.json to anyone (a public API); otherwise only the schema, at
+    /openapi.json, to a caller with a UMS role (ADR 0085)."""
 
 
 class Runtime:
@@ -264,14 +268,33 @@ def create_app(
         finally:
             await runtime.stop()
 
+    docs = {} if definition.public_docs else {"docs_url": None, "redoc_url": None}
     app = FastAPI(
-        title=f"Convenio {definition.name}", description=definition.description, lifespan=lifespan
+        title=f"Convenio {definition.name}",
+        description=definition.description,
+        lifespan=lifespan,
+        **docs,  # type: ignore[arg-type]
     )
     app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(settings.http_auth)
+    if not app.state.token_verifier.configured:
+        log.warning("%s: every guarded endpoint answers 503", app.state.token_verifier.problem)
     app.include_router(_operations_router())
     for router in definition.routers:
         app.include_router(router)
+    if not definition.public_docs:
+        _guard_openapi(app)
     return app
+
+
+def _guard_openapi(app: FastAPI) -> None:
+    """The schema names every route and parameter of a UMS service: UMS staff only."""
+    schema_route = next(r for r in app.router.routes if getattr(r, "path", "") == app.openapi_url)
+    app.router.routes.remove(schema_route)
+
+    @app.get(app.openapi_url or "/openapi.json", include_in_schema=False)
+    def openapi(_caller: Annotated[Caller, Depends(require_role(*UMS_STAFF))]) -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _operations_router() -> APIRouter:

@@ -16,3 +16,10 @@ class EnrolmentSettings(ServiceSettings):
         description="share of planned sessions an officer must attend to complete "
         "(env COMPLETION_THRESHOLD; the national framework's 80 %)",
     )
+    officer_lookup_rate: str = Field(
+        "60/minute",
+        pattern=r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$",
+        description="CUIP lookups (/internal/officer-id) each caller may make, in the "
+        "``limits`` notation (60/minute, 1000/hour), counted per replica (env "
+        "OFFICER_LOOKUP_RATE)",
+    )
