@@ -29,9 +29,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from .settings import HttpAuthSettings
 
-__all__ = ["LOCAL_ISSUER", "LocalIssuer", "audience_of"]
+__all__ = ["LOCAL_ISSUER", "ROSTER_LOOKUP_RATE", "LocalIssuer", "audience_of"]
 
 LOCAL_ISSUER = "http://127.0.0.1/convenio-local-issuer"
+ROSTER_LOOKUP_RATE = "100000/minute"
+"""``OFFICER_LOOKUP_RATE`` for a stack whose driver resolves a whole roster at once (the demo,
+the benchmark, the end-to-end tests), as a UMS evaluation system would, not a person."""
 
 
 def audience_of(service: str) -> str:
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", action="append", required=True, help="repeat for more roles")
     token.add_argument("--audience", action="append", required=True, help="convenio-<service>")
-    token.add_argument("--subject", default=os.environ.get("USER", "local-user"))
+    token.add_argument("--subject", default="local-user", help="the token's sub: who calls")
     token.add_argument("--ttl", type=float, default=3600, help="seconds the token lives")
     args = parser.parse_args(argv)
     issuer = LocalIssuer(args.dir)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 
 from convenio_chassis.settings import ServiceSettings
 
@@ -18,8 +19,13 @@ class EnrolmentSettings(ServiceSettings):
     )
     officer_lookup_rate: str = Field(
         "60/minute",
-        pattern=r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$",
         description="CUIP lookups (/internal/officer-id) each caller may make, in the "
         "``limits`` notation (60/minute, 1000/hour), counted per replica (env "
         "OFFICER_LOOKUP_RATE)",
     )
+
+    @field_validator("officer_lookup_rate")
+    @classmethod
+    def _in_limits_notation(cls, rate: str) -> str:
+        parse(rate)  # ValueError naming the notation, at start-up rather than at the first call
+        return rate
