@@ -190,6 +190,7 @@ def test_a_wrong_role_is_403(
     for wrong in ({*Role} - roles, set(), {"admin"}):
         response = call(clients, service, route, issuer.bearer(service, *wrong))
         assert response.status_code == 403, (wrong, response.text)
+        assert response.json()["detail"].endswith(", ".join(sorted(roles)))
 
 
 def _other_key_pem(tmp_path: Path) -> Path:

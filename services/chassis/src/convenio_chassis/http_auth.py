@@ -190,20 +190,19 @@ class RoleGuard:
         verifier: TokenVerifier = request.app.state.token_verifier
         caller = verifier.caller(credentials)
         if not caller.roles & self.roles:
+            needed = ", ".join(sorted(self.roles))
             log.warning(
-                "refused %s %s to %s: no role of %s",
+                "refused %s %s to %s: needs one of %s",
                 request.method,
                 request.url.path,
                 caller.subject,
-                sorted(self.roles),
+                needed,
             )
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this needs one of the roles {sorted(self.roles)}"
-            )
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs one of the roles {needed}")
         return caller
 
     def __repr__(self) -> str:
-        return f"RoleGuard({sorted(self.roles)})"
+        return f"RoleGuard({', '.join(sorted(self.roles))})"
 
 
 _guards: dict[frozenset[Role], RoleGuard] = {}
