@@ -268,12 +268,13 @@ def create_app(
         finally:
             await runtime.stop()
 
-    docs = {} if definition.public_docs else {"docs_url": None, "redoc_url": None}
+    public = definition.public_docs
     app = FastAPI(
         title=f"Convenio {definition.name}",
         description=definition.description,
         lifespan=lifespan,
-        **docs,  # type: ignore[arg-type]
+        docs_url="/docs" if public else None,
+        redoc_url="/redoc" if public else None,
     )
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier(settings.http_auth)
