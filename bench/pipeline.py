@@ -7,6 +7,7 @@ import json
 import urllib.request
 from pathlib import Path
 
+from convenio_chassis.http_auth import Role
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
 from convenio_contracts.topics import ENROLMENT_COURSE, ENROLMENT_OFFICER, ENROLMENT_TRAINING
@@ -70,6 +71,7 @@ class Pipeline:
     def officer_id(self, cuip: str) -> str:
         """Enrolment's pseudonym for a CUIP, as UMS systems look it up (ADR 0010)."""
         url = f"{self.services['enrolment'].url}/internal/officer-id"
-        request = urllib.request.Request(url, headers={"X-CUIP": cuip})
+        evaluator = self.services.issuer.bearer("enrolment", Role.UMS_EVALUATOR, subject="bench")
+        request = urllib.request.Request(url, headers=evaluator | {"X-CUIP": cuip})
         with urllib.request.urlopen(request, timeout=10) as response:
             return str(json.loads(response.read())["officer_id"])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from convenio_chassis.local_issuer import ROSTER_LOOKUP_RATE, LocalIssuer
 from convenio_chassis.process import ServiceProcess
 from convenio_contracts.topics import CONSUMER_GROUPS, subscriptions
 
@@ -113,6 +114,7 @@ class Services:
     ) -> None:
         """``label`` keeps this set's databases apart from another's in the same run."""
         self.databases = databases
+        self.issuer = LocalIssuer(workdir / "auth")
         self.db_names = {name: f"{label}_{name}" if label else name for name in names}
         self.processes = {
             name: ServiceProcess(
@@ -121,6 +123,9 @@ class Services:
                     "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
                     "DATABASE_URL": databases.create(self.db_names[name]),
                     "LOG_FORMAT": "json",
+                    # the pipeline resolves every officer at once, as a UMS system would
+                    "OFFICER_LOOKUP_RATE": ROSTER_LOOKUP_RATE,
+                    **self.issuer.env(name),
                     **(env or {}),
                 },
                 workdir / "logs" / f"{self.db_names[name]}.log",

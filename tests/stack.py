@@ -4,6 +4,9 @@ or a subset whose producers a test stands in for.
 On an authenticated broker, ``service_env`` gives each service its own ``KAFKA_*`` settings
 (its principal and password file) and ``admin`` the settings topic creation runs with: that
 is an administrator's job, not a right any service holds.
+
+Every service trusts the stack's own ``issuer`` (a key pair generated in ``workdir``), so a
+test calls a guarded endpoint with ``stack.issuer.bearer(service, role)``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from convenio_chassis.local_issuer import ROSTER_LOOKUP_RATE, LocalIssuer
 from convenio_chassis.process import ServiceProcess
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
@@ -33,6 +37,7 @@ class Stack:
     ) -> None:
         self.bootstrap = bootstrap
         self.admin = admin or KafkaSettings(bootstrap_servers=bootstrap)
+        self.issuer = LocalIssuer(workdir / "auth")
         self.services = {
             name: ServiceProcess(
                 name,
@@ -42,6 +47,8 @@ class Stack:
                     "LOG_FORMAT": "json",
                     # tests poll the feed: a short timed refresh (ADR 0051), set explicitly
                     "REPORTING_FEED_REFRESH_INTERVAL_S": "0.1",
+                    "OFFICER_LOOKUP_RATE": ROSTER_LOOKUP_RATE,
+                    **self.issuer.env(name),
                     **(extra_env or {}),
                     **(service_env or {}).get(name, {}),
                 },

@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings
 
 from convenio_chassis.settings import (
     ConsumerSettings,
-    HttpSettings,
+    HttpAuthSettings,
     KafkaSettings,
     OutboxSettings,
     ServiceSettings,
@@ -53,10 +53,11 @@ SECTIONS: dict[type[BaseSettings], tuple[str, str]] = {
         "`KafkaSettings`. The operator tools read the same variables, given an administrator's "
         "credentials.",
     ),
-    HttpSettings: (
-        "HTTP write guard (`HTTP_*`)",
-        "`HttpSettings`: no endpoint writes yet, so unset is the normal state "
-        "(`convenio_chassis.http_auth`).",
+    HttpAuthSettings: (
+        "HTTP callers (`HTTP_AUTH_*`)",
+        "`HttpAuthSettings`: OIDC/JWT bearer tokens checked against the issuer's public keys "
+        "(`convenio_chassis.http_auth`, ADR 0085). Unset, every endpoint but reporting's "
+        "public feed and health answers 503.",
     ),
     ConsumerSettings: (
         "Consumer batches and the dead-letter breaker (`CONSUMER_*`)",

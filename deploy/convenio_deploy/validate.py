@@ -17,6 +17,7 @@ import yaml
 from convenio_contracts.topics import Principal, all_topics
 
 from . import alerts, dashboard, monitoring, promql
+from .network import HTTP_CALLERS
 from .schemas import schema_problems
 from .services import (
     BROKER_GRACEFUL_S,
@@ -374,6 +375,23 @@ def check_network(docs: list[Doc]) -> list[str]:
             peers = rule.get("to", rule.get("from"))
             if not rule.get("ports") and not peers:
                 problems.append(f"{where}: a NetworkPolicy rule allows all traffic")
+        problems += _unwanted_callers(where, ingress, HTTP_CALLERS[service.name])
+    return problems
+
+
+def _unwanted_callers(where: str, ingress: list[Doc], wanted: tuple[str, ...]) -> list[str]:
+    """Ingress only from the namespaces that need the port (``network.HTTP_CALLERS``)."""
+    problems = []
+    for rule in ingress:
+        peers = rule.get("from")
+        if not peers:
+            problems.append(f"{where}: ingress from every namespace and pod")
+            continue
+        for peer in peers:
+            name = peer.get("namespaceSelector", {}).get("matchLabels", {})
+            name = name.get("kubernetes.io/metadata.name")
+            if name not in wanted or set(peer) != {"namespaceSelector"}:
+                problems.append(f"{where}: ingress from {peer}, not one of {list(wanted)}")
     return problems
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from convenio_contracts.topics import Principal
 
+from . import network
 from .services import (
     CLUSTER,
     HTTP_PORT,
@@ -209,7 +210,8 @@ def disruption_budget(service: ServiceSpec) -> dict[str, Any]:
 
 
 def network_policy(service: ServiceSpec) -> dict[str, Any]:
-    """What this service may reach beyond DNS (allowed for all by ``allow-dns``)."""
+    """What this service may reach beyond DNS (allowed for all by ``allow-dns``), and who may
+    reach its HTTP port: only the namespaces ``network.HTTP_CALLERS`` names for it."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -217,7 +219,12 @@ def network_policy(service: ServiceSpec) -> dict[str, Any]:
         "spec": {
             "podSelector": {"matchLabels": service.labels},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"ports": [{"port": "http", "protocol": "TCP"}]}],
+            "ingress": [
+                {
+                    "from": [network.namespace(n) for n in network.HTTP_CALLERS[service.name]],
+                    "ports": [{"port": "http", "protocol": "TCP"}],
+                }
+            ],
             "egress": [
                 {
                     "to": [{"podSelector": {"matchLabels": KAFKA_BROKERS}}],

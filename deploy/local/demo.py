@@ -1,11 +1,12 @@
 """``make run``'s demo: the story in ``demo_story/``, published as the agencies would, each
 step once the services have taken the one before, and checked against what the story expects.
 
-    python deploy/local/demo.py BOOTSTRAP [--enrolment-url URL] [--seed N]
+    python deploy/local/demo.py BOOTSTRAP [--enrolment-url URL] [--token TOKEN] [--seed N]
 
 Every command goes on its intake topic with plain aiokafka. Officers' pseudonyms come from the
-enrolment service's UMS-only ``/internal/officer-id``, asked as a UMS evaluation system
-would. The demo follows the fact topics from the moment it starts, so it waits for outcomes
+enrolment service's ``/internal/officer-id``, asked as a UMS evaluation system would: with a
+bearer token carrying the ``ums-evaluator`` role (``make run`` mints one, ADR 0085). The demo
+follows the fact topics from the moment it starts, so it waits for outcomes
 (polling, never sleeping blindly) and stops at the first refusal it did not intend.
 """
 
@@ -147,10 +148,11 @@ class Agency:
         self.published += len(pending)
 
 
-def officer_id_of(enrolment_url: str, cuip: str) -> str | None:
+def officer_id_of(enrolment_url: str, cuip: str, token: str) -> str | None:
     """What a UMS system asks the enrolment service: the pseudonym of a CUIP (ADR 0010)."""
     request = urllib.request.Request(
-        f"{enrolment_url}/internal/officer-id", headers={"X-CUIP": cuip}
+        f"{enrolment_url}/internal/officer-id",
+        headers={"X-CUIP": cuip, "Authorization": f"Bearer {token}"},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
@@ -162,13 +164,13 @@ def officer_id_of(enrolment_url: str, cuip: str) -> str | None:
 
 
 def resolve_officer_ids(
-    enrolment_url: str, cuips: Sequence[str], within_s: float = 60
+    enrolment_url: str, cuips: Sequence[str], token: str, within_s: float = 60
 ) -> dict[str, str]:
     deadline, found = time.monotonic() + within_s, dict[str, str]()
     try:
         while len(found) < len(cuips):
             for cuip in cuips:
-                if cuip not in found and (officer_id := officer_id_of(enrolment_url, cuip)):
+                if cuip not in found and (officer_id := officer_id_of(enrolment_url, cuip, token)):
                     found[cuip] = officer_id
             if len(found) < len(cuips):
                 if time.monotonic() > deadline:
@@ -179,10 +181,10 @@ def resolve_officer_ids(
     return found
 
 
-def already_published(enrolment_url: str, seed: int = SEED) -> bool:
+def already_published(enrolment_url: str, token: str, seed: int = SEED) -> bool:
     """True when the enrolment service already holds this seed's officers (a kept run)."""
     try:
-        return officer_id_of(enrolment_url, roster(seed)[0].cuip) is not None
+        return officer_id_of(enrolment_url, roster(seed)[0].cuip, token) is not None
     except (urllib.error.URLError, OSError):
         return False
 
@@ -230,7 +232,11 @@ class Outcome:
 
 
 async def publish(
-    bootstrap: str, enrolment_url: str, seed: int = SEED, today: dt.date | None = None
+    bootstrap: str,
+    enrolment_url: str,
+    token: str,
+    seed: int = SEED,
+    today: dt.date | None = None,
 ) -> Outcome:
     """Tell the story step by step, each step once the services have taken the one before."""
     s = story(seed, today)
@@ -238,7 +244,7 @@ async def publish(
     async with Facts(bootstrap) as facts, Agency(bootstrap, facts) as agency:
         await _train(s, facts, agency)
         ids = await asyncio.to_thread(
-            resolve_officer_ids, enrolment_url, [o.cuip for o in s.officers]
+            resolve_officer_ids, enrolment_url, [o.cuip for o in s.officers], token
         )
         eligible = await _evaluate(s, ids, facts, agency)
         # One at a time, each from whoever acts on it, and each once the one before is
@@ -359,9 +365,19 @@ def main() -> None:
         default=os.environ.get("ENROLMENT_URL", "http://127.0.0.1:8001"),
         help="the enrolment service, for /internal/officer-id (env ENROLMENT_URL)",
     )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("CONVENIO_TOKEN"),
+        help="a bearer token with the ums-evaluator role (env CONVENIO_TOKEN; make run writes "
+        "one to var/auth/demo.token)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
-    outcome = asyncio.run(publish(args.bootstrap, args.enrolment_url.rstrip("/"), args.seed))
+    if not args.token:
+        parser.error("--token (or CONVENIO_TOKEN) is needed: /internal/officer-id is guarded")
+    outcome = asyncio.run(
+        publish(args.bootstrap, args.enrolment_url.rstrip("/"), args.token, args.seed)
+    )
     print(
         f"published {outcome.published} commands in {outcome.seconds:.1f}s; "
         f"{len(outcome.eligible)} officers eligible for the CUP"

@@ -2,6 +2,10 @@
 SQLite files under ``var/``, the demo story published as the agencies would (``demo.py``), and
 where to look. Ctrl-C stops everything cleanly (services drain and commit first, then the
 broker).
+
+The services trust a local stand-in for UMS's identity provider (``var/auth``: a key pair made
+at start-up, never committed); the demo asks enrolment for pseudonyms with a token it signs,
+and ``print_where_to_look`` says how to get one for curl (ADR 0085).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import demo
+from convenio_chassis.http_auth import Role
+from convenio_chassis.local_issuer import ROSTER_LOOKUP_RATE, LocalIssuer, audience_of
 from convenio_chassis.process import ServiceProcess, http_get_json
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
@@ -27,8 +33,13 @@ from kafka_local import LocalKafka
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("enrolment", "evaluation", "reporting")
-SERVICE_ENV = {"evaluation": {"EXPIRY_SCHEDULER_INTERVAL_S": "10"}}
-"""The expiry scheduler ticks every 5 minutes by default; the demo's alerts should not wait."""
+SERVICE_ENV = {
+    "evaluation": {"EXPIRY_SCHEDULER_INTERVAL_S": "10"},
+    "enrolment": {"OFFICER_LOOKUP_RATE": ROSTER_LOOKUP_RATE},
+}
+"""The expiry scheduler ticks every 5 minutes by default; the demo's alerts should not wait.
+The demo resolves its whole roster at once, as a UMS system would, not at a person's rate."""
+DEMO_SUBJECT = "demo-ums-evaluacion"
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,10 @@ def main() -> int:
         bootstrap = kafka.start()
         say(f"Kafka is up at {bootstrap}")
         asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=bootstrap)))
-        services = start_services(args.var, bootstrap, args.base_port)
-        highlights = None if args.no_demo else tell_the_story(services, bootstrap, args)
+        issuer = LocalIssuer(args.var / "auth")
+        services = start_services(args.var, bootstrap, args.base_port, issuer)
+        token = demo_token(issuer, args.var)
+        highlights = None if args.no_demo else tell_the_story(services, bootstrap, args, token)
         print_where_to_look(services, bootstrap, args.var, highlights)
         while True:
             time.sleep(0.5)
@@ -100,13 +113,28 @@ def main() -> int:
     return 0
 
 
-def start_services(var: Path, bootstrap: str, base_port: int) -> dict[str, ServiceProcess]:
+def demo_token(issuer: LocalIssuer, var: Path) -> str:
+    """A UMS evaluator's token for the demo and for curl, valid for a day, kept in var/auth."""
+    token = issuer.token(
+        DEMO_SUBJECT,
+        [Role.UMS_EVALUATOR],
+        [audience_of("enrolment"), audience_of("evaluation")],
+        ttl_s=24 * 3600,
+    )
+    (var / "auth" / "demo.token").write_text(token + "\n")
+    return token
+
+
+def start_services(
+    var: Path, bootstrap: str, base_port: int, issuer: LocalIssuer
+) -> dict[str, ServiceProcess]:
     services = {}
     for offset, name in enumerate(SERVICES):
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "DATABASE_URL": f"sqlite:///{var}/{name}.db",
             "LOG_FORMAT": "text",
+            **issuer.env(name),
             **SERVICE_ENV.get(name, {}),
         }
         log = var / "logs" / f"{name}.log"
@@ -118,17 +146,17 @@ def start_services(var: Path, bootstrap: str, base_port: int) -> dict[str, Servi
 
 
 def tell_the_story(
-    services: dict[str, ServiceProcess], bootstrap: str, args: argparse.Namespace
+    services: dict[str, ServiceProcess], bootstrap: str, args: argparse.Namespace, token: str
 ) -> Highlights | None:
     """Publish the demo story and wait until the ONC feed shows it; the example cells to print."""
     enrolment = services["enrolment"].url
-    if args.keep and demo.already_published(enrolment, args.seed):
+    if args.keep and demo.already_published(enrolment, token, args.seed):
         say("the demo story is already in the kept data; not publishing it again")
         return None
     say("publishing the demo story as the agencies would...")
     started = time.monotonic()
     try:
-        outcome = asyncio.run(demo.publish(bootstrap, enrolment, args.seed))
+        outcome = asyncio.run(demo.publish(bootstrap, enrolment, token, args.seed))
     except demo.DemoError as err:
         say(f"the demo stopped: {err}")
         return None
@@ -214,8 +242,12 @@ def print_where_to_look(
         f"  ONC feed          {reporting}/indicators   (CSV: {reporting}/indicators?format=csv)",
         *(story.feed if story else []),
         f"  Findings, docs    {reporting}/findings   {reporting}/docs",
-        *([f"  An officer's CUP  {story.cup}   (UMS)"] if story else []),
-        f"  Offerings         {enrolment}/offerings   (UMS)",
+        *([f"  An officer's CUP  {story.cup}   (UMS: needs a token)"] if story else []),
+        f"  Offerings         {enrolment}/offerings   (UMS: needs a token)",
+        f"  A UMS token       {var}/auth/demo.token (ums-evaluator, a day), e.g.",
+        f'    curl -H "Authorization: Bearer $(cat {var}/auth/demo.token)" {enrolment}/offerings',
+        "    another role or subject: uv run python -m convenio_chassis.local_issuer --dir "
+        f"{var}/auth token --role ums-coordinator --audience convenio-evaluation",
         f"  Topics on {bootstrap}: intake enrolment.intake.v1, evaluation.intake.v1, "
         "reporting.intake.v1 (ONC), reporting.responses.intake.v1 (UMS);",
         "    facts enrolment.*.v1, evaluation.*.v1; feed reporting.indicators.v1, "

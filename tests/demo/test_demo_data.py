@@ -18,6 +18,8 @@ import pytest
 
 import demo
 import demo_story
+from convenio_chassis.http_auth import Role
+from convenio_chassis.local_issuer import audience_of
 from convenio_chassis.process import http_get_json
 from convenio_contracts import Event, decode, encode
 from convenio_contracts.enrolment import (
@@ -268,7 +270,10 @@ def eventually(probe: Callable[[], Any], timeout: float = 120.0) -> Any:
 def told(private_kafka, tmp_path_factory) -> Iterator[tuple[Stack, demo.Outcome]]:
     workdir = Path(tmp_path_factory.mktemp("demo"))
     with running_stack(private_kafka.bootstrap, workdir) as stack:
-        outcome = asyncio.run(demo.publish(stack.bootstrap, stack["enrolment"].url))
+        token = stack.issuer.token(
+            "demo", [Role.UMS_EVALUATOR], [audience_of("enrolment"), audience_of("evaluation")]
+        )
+        outcome = asyncio.run(demo.publish(stack.bootstrap, stack["enrolment"].url, token))
         yield stack, outcome
 
 
@@ -293,10 +298,11 @@ def test_the_stack_takes_the_whole_story_refusing_only_what_it_means_to(told) ->
 def test_evaluation_finds_eligible_exactly_the_officers_the_story_expects(told) -> None:
     stack, outcome = told
     evaluation = stack["evaluation"].url
+    coordinator = stack.issuer.bearer("evaluation", Role.UMS_COORDINATOR)
     eligible = {
         officer_id
         for officer_id in outcome.officer_ids.values()
-        if http_get_json(f"{evaluation}/officers/{officer_id}/cup")["eligible"]
+        if http_get_json(f"{evaluation}/officers/{officer_id}/cup", headers=coordinator)["eligible"]
     }
     assert eligible == {outcome.officer_ids[c] for c in outcome.story.eligible}
     assert eligible

@@ -307,3 +307,32 @@ def test_a_scaler_reading_lag_with_a_services_credential(k8s_copy: Path) -> None
         "TriggerAuthentication keda-lag: password must come from secret keda-lag, "
         "the Describe-only lag reader, not a service's" in problems
     ), problems
+
+
+def test_http_open_to_every_namespace(k8s_copy: Path) -> None:
+    """The breach of issue 17: every pod in the cluster could reach the CUIP lookup."""
+    add_patch(
+        k8s_copy,
+        {"kind": "NetworkPolicy", "name": "enrolment"},
+        [{"op": "remove", "path": "/spec/ingress/0/from"}],
+    )
+    assert problems_in(k8s_copy) == ["pods of enrolment: ingress from every namespace and pod"]
+
+
+def test_http_open_to_a_namespace_that_does_not_need_it(k8s_copy: Path) -> None:
+    """Reporting's feed is public through the ingress; UMS's systems have no business there,
+    and every pod of the ingress namespace is not a pod selector's worth of trust."""
+    ums = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ums"}}}
+    add_patch(
+        k8s_copy,
+        {"kind": "NetworkPolicy", "name": "reporting"},
+        [
+            {"op": "add", "path": "/spec/ingress/0/from/-", "value": ums},
+            {"op": "add", "path": "/spec/ingress/0/from/-", "value": {"podSelector": {}}},
+        ],
+    )
+    assert problems_in(k8s_copy) == [
+        f"pods of reporting: ingress from {ums}, not one of ['ingress-nginx', 'monitoring']",
+        "pods of reporting: ingress from {'podSelector': {}}, not one of "
+        "['ingress-nginx', 'monitoring']",
+    ]

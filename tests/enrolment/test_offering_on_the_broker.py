@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from convenio_chassis.http_auth import Role
+from convenio_chassis.local_issuer import LocalIssuer
 from convenio_chassis.process import ServiceProcess, http_get_json
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
@@ -55,7 +57,9 @@ class Scenario:
 
 
 @pytest.fixture(scope="module")
-def service(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+def service(
+    private_kafka, tmp_path_factory: pytest.TempPathFactory, local_issuer: LocalIssuer
+) -> Iterator[ServiceProcess]:
     asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=private_kafka.bootstrap)))
     workdir = Path(tmp_path_factory.mktemp("enrolment"))
     process = ServiceProcess(
@@ -64,6 +68,7 @@ def service(private_kafka, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "KAFKA_BOOTSTRAP_SERVERS": private_kafka.bootstrap,
             "DATABASE_URL": f"sqlite:///{workdir}/enrolment.db",
             "LOG_FORMAT": "json",
+            **local_issuer.env("enrolment"),
         },
         workdir / "enrolment.log",
     )
@@ -200,9 +205,15 @@ def scenario(service: ServiceProcess, private_kafka) -> Scenario:
     return asyncio.run(drive(private_kafka.bootstrap))
 
 
-def officer_id(service: ServiceProcess, i: int) -> str:
+@pytest.fixture(scope="module")
+def evaluator(local_issuer: LocalIssuer) -> dict[str, str]:
+    """A UMS evaluator's bearer token: the one role the CUIP lookup admits."""
+    return local_issuer.bearer("enrolment", Role.UMS_EVALUATOR)
+
+
+def officer_id(service: ServiceProcess, i: int, evaluator: dict[str, str]) -> str:
     request = urllib.request.Request(
-        f"{service.url}/internal/officer-id", headers={"X-CUIP": agency.cuip_of(i)}
+        f"{service.url}/internal/officer-id", headers=evaluator | {"X-CUIP": agency.cuip_of(i)}
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return str(json.loads(response.read())["officer_id"])
@@ -218,8 +229,8 @@ def test_every_refusal_comes_back_on_the_rejection_topic_with_its_reason(scenari
     assert len(scenario.watcher.on("intake.rejections.v1")) == len(scenario.refused)
 
 
-def test_completion_facts_follow_the_registers(scenario, service) -> None:
-    ids = {i: officer_id(service, i) for i in (1, 2, 4)}
+def test_completion_facts_follow_the_registers(scenario, service, evaluator) -> None:
+    ids = {i: officer_id(service, i, evaluator) for i in (1, 2, 4)}
     outcomes = {
         f["officer_id"]: (action, f["delivered_theory_hours"], f["delivered_practice_hours"],
                           f["attendance_rate"])
@@ -235,7 +246,7 @@ def test_completion_facts_follow_the_registers(scenario, service) -> None:
     assert (closed["enrolled"], closed["completed"], closed["failed"]) == (3, 1, 2)
 
 
-def test_the_correction_voids_the_published_fact(scenario, service) -> None:
+def test_the_correction_voids_the_published_fact(scenario, service, evaluator) -> None:
     [voided] = scenario.watcher.facts("record.voided")
     wrong = [
         f
@@ -243,7 +254,7 @@ def test_the_correction_voids_the_published_fact(scenario, service) -> None:
         if f["attendance_id"] == voided["voided_record_id"]
     ]
     assert [(f["session_id"], f["status"]) for f in wrong] == [("S5", "absent")]
-    assert voided["officer_id"] == officer_id(service, 2)
+    assert voided["officer_id"] == officer_id(service, 2, evaluator)
     ids = [
         dict(r.headers)["ce_id"].decode()
         for r in scenario.watcher.on("enrolment.training.v1")
@@ -257,13 +268,14 @@ def test_a_malformed_record_is_dead_lettered(scenario) -> None:
     assert dict(letter.headers)["dlq.original.topic"] == ENROLMENT_INTAKE.name.encode()
 
 
-def test_the_read_api_shows_the_record_and_the_fill_rate(scenario, service) -> None:
+def test_the_read_api_shows_the_record_and_the_fill_rate(scenario, service, evaluator) -> None:
     # officer 1: officer 2 no longer completes, delivering too few hours (ADR 0076)
-    record = http_get_json(f"{service.url}/officers/{officer_id(service, 1)}/training")
+    url = f"{service.url}/officers/{officer_id(service, 1, evaluator)}/training"
+    record = http_get_json(url, headers=evaluator)
     [entry] = record["enrolments"]
     assert (entry["status"], entry["attendance_rate"]) == ("completed", 1.0)
     assert entry["certificate_id"].startswith("cert_")
-    offering = http_get_json(f"{service.url}/offerings/{OFFERING}")
+    offering = http_get_json(f"{service.url}/offerings/{OFFERING}", headers=evaluator)
     assert (offering["enrolled"], offering["capacity"], offering["fill_rate"]) == (3, 3, 1.0)
     assert offering["status"] == "closed"
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from convenio_chassis.http_auth import Role
+from convenio_chassis.local_issuer import LocalIssuer
 from convenio_chassis.process import ServiceProcess, http_get_json
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
@@ -51,6 +53,7 @@ class Evaluation:
 
     def __init__(self, bootstrap: str, workdir: Path) -> None:
         self.bootstrap = bootstrap
+        self.issuer = LocalIssuer(workdir / "auth")
         self.clock_file = workdir / "today"
         self.set_today("2026-03-01")
         self.process = ServiceProcess(
@@ -61,9 +64,15 @@ class Evaluation:
                 "EVALUATION_CLOCK_FILE": str(self.clock_file),
                 "EXPIRY_SCHEDULER_INTERVAL_S": "0.2",
                 "LOG_FORMAT": "json",
+                **self.issuer.env("evaluation"),
             },
             workdir / "evaluation.log",
         )
+
+    def cup(self, officer_id: str) -> Any:
+        """The officer's CUP, as a UMS coordinator reads it."""
+        coordinator = self.issuer.bearer("evaluation", Role.UMS_COORDINATOR)
+        return http_get_json(f"{self.process.url}/officers/{officer_id}/cup", headers=coordinator)
 
     def set_today(self, day: str) -> None:
         staged = self.clock_file.with_suffix(".new")
@@ -150,10 +159,10 @@ def test_the_officer_becomes_eligible(evaluation: Evaluation, scenario) -> None:
             "changed_on": "2026-03-01",
         }
     ]
-    cup = http_get_json(f"{evaluation.process.url}/officers/{OFFICER}/cup")
+    cup = evaluation.cup(OFFICER)
     assert cup["eligible"] is True
     assert {c["status"] for c in cup["components"]} == {"aprobatoria_vigente"}
-    other = http_get_json(f"{evaluation.process.url}/officers/{OTHER}/cup")
+    other = evaluation.cup(OTHER)
     assert other["missing_components"] == ["FI", "C3", "CB", "ED"]
 
 
@@ -223,5 +232,5 @@ def test_moving_the_clock_sends_each_alert_once_then_the_cup_lapses(
     alerts = evaluation.assessment_facts("certification.expiring")
     assert sorted(a["days_left"] for a in alerts) == [30] * 3 + [90] * 3 + [180] * 3
     assert len(evaluation.assessment_facts("cup.eligibility_changed")) == 2
-    cup = http_get_json(f"{evaluation.process.url}/officers/{OFFICER}/cup")
+    cup = evaluation.cup(OFFICER)
     assert (cup["as_of"], cup["eligible"]) == ("2029-02-16", False)

@@ -18,19 +18,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from convenio_chassis.db import create_tables
 from convenio_chassis.health import Health
-from convenio_chassis.http_auth import token_digest
+from convenio_chassis.http_auth import Role
 from convenio_chassis.inbox import ProcessedMessage
+from convenio_chassis.local_issuer import LocalIssuer
 from convenio_chassis.logs import log_handler
 from convenio_chassis.metrics import Metrics
 from convenio_chassis.outbox import OutboxRecord
 from convenio_chassis.relay import OutboxRelay
 from convenio_chassis.runtime import ServiceDefinition, create_app
-from convenio_chassis.settings import HttpSettings, OutboxSettings, ServiceSettings
+from convenio_chassis.settings import OutboxSettings, ServiceSettings
 from convenio_contracts.enrolment import RegisterOfficer
 from convenio_contracts.topics import Principal
 
 SENTINEL = "CUIPSENTINEL4242"
-TOKEN = "operator-token-for-tests"
 
 
 def postgres_duplicate_key() -> IntegrityError:
@@ -96,7 +96,7 @@ def make_client(
     )
     settings = ServiceSettings(
         database_url=database_url or f"sqlite:///{tmp_path}/service.db",
-        http=HttpSettings(write_token_sha256=token_digest(TOKEN)),
+        http_auth=LocalIssuer(tmp_path / "issuer").settings("enrolment"),
     )
     app = create_app(definition, settings, configure_process=False)
     create_tables(app.state.runtime.engine, [ProcessedMessage, OutboxRecord])
@@ -169,11 +169,11 @@ def test_a_traceback_logged_anywhere_carries_no_exception_message(log_text) -> N
     assert SENTINEL not in logged
 
 
-def test_pausing_a_source_needs_the_operator_token(tmp_path) -> None:
+def test_pausing_a_source_needs_the_operator_role(tmp_path) -> None:
     client = make_client(tmp_path, [])
     body = {"source": "/agency/academia-flood"}
     assert client.post("/admin/quarantine", json=body).status_code == 401
-    wrong = {"Authorization": "Bearer not-the-token"}
+    wrong = LocalIssuer(tmp_path / "issuer").bearer("enrolment", Role.UMS_COORDINATOR)
     assert client.post("/admin/quarantine", json=body, headers=wrong).status_code == 403
     assert client.get("/admin/quarantine").status_code == 401
     assert client.app.state.runtime.quarantine.paused == []
@@ -184,7 +184,7 @@ async def test_a_paused_source_is_diverted_and_shown_without_failing_readiness(
 ) -> None:
     client = make_client(tmp_path, [])
     runtime = client.app.state.runtime
-    operator = {"Authorization": f"Bearer {TOKEN}"}
+    operator = LocalIssuer(tmp_path / "issuer").bearer("enrolment", Role.OPERATOR)
     paused = client.post("/admin/quarantine", json={"source": "/tests"}, headers=operator)
     assert paused.json() == {"paused": ["/tests"]}
     outcome = await runtime.handle_batch((agency.registration("CUIP0000000003"),))

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from fastapi.testclient import TestClient
 
+from convenio_chassis.http_auth import Role
+from convenio_chassis.logs import log_handler
 from enrolment.app import build
 from enrolment.settings import EnrolmentSettings
 
@@ -13,7 +21,7 @@ FULL = [("S1", 240), ("S2", 120), ("S3", 300), ("S4", 300), ("S5", 60)]
 
 
 @pytest.fixture
-def api(database, pipeline, cmd, payload):
+def api(database, pipeline, cmd, payload, local_issuer):
     """Three officers in OF-1 (capacity 4): one completes, one fails, one withdraws."""
     process = pipeline()
     registered = process(*(cmd.officer(i) for i in range(1, 4)), cmd.course(), cmd.offering(4))
@@ -25,8 +33,11 @@ def api(database, pipeline, cmd, payload):
     )
     process(cmd.close())
     # The app is not started: no broker, no relay; its routes read the same database.
-    app = build(EnrolmentSettings(database_url=database[0]), configure_process=False)
-    client = TestClient(app)
+    settings = EnrolmentSettings(
+        database_url=database[0], http_auth=local_issuer.settings("enrolment")
+    )
+    app = build(settings, configure_process=False)
+    client = TestClient(app, headers=local_issuer.bearer("enrolment", Role.UMS_EVALUATOR))
     client.officer_ids = [payload(r)["officer_id"] for r in registered[:3]]  # type: ignore[attr-defined]
     yield client
     app.state.runtime.engine.dispose()
@@ -88,6 +99,60 @@ def test_the_internal_lookup_maps_a_cuip_header_to_its_officer_id(api) -> None:
     assert api.get("/internal/officer-id", headers={"X-CUIP": "CUIP0000000404"}).status_code == 404
     assert api.get("/internal/officer-id", headers={"X-CUIP": "not a cuip"}).status_code == 422
     assert api.get("/internal/officer-id").status_code == 422
+
+
+@contextmanager
+def audit_lines() -> Iterator[list[dict[str, object]]]:
+    """The audit records written inside, as the service's JSON log handler formats them."""
+    stream, lines = io.StringIO(), []
+    handler = log_handler("enrolment", "json", stream)
+    logger = logging.getLogger("convenio.audit")
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        lines += [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_each_lookup_is_audited_by_caller_and_pseudonym_never_by_cuip(api, local_issuer) -> None:
+    evaluator = local_issuer.bearer("enrolment", Role.UMS_EVALUATOR, subject="evaluador-7")
+    with audit_lines() as lines:
+        for cuip in ("CUIP0000000002", "CUIP0000000404"):
+            api.get("/internal/officer-id", headers=evaluator | {"X-CUIP": cuip})
+    assert [(r["audit"], r["caller"], r["outcome"], r.get("officer_id")) for r in lines] == [
+        ("officer_id_lookup", "evaluador-7", "found", api.officer_ids[1]),
+        ("officer_id_lookup", "evaluador-7", "not_found", None),
+    ]
+    assert all(r["time"] and r["logger"] == "convenio.audit" for r in lines)
+    text = json.dumps(lines)
+    assert "CUIP0000000002" not in text
+    assert "CUIP0000000404" not in text
+
+
+def test_lookups_are_rate_limited_per_caller(api, database, local_issuer) -> None:
+    settings = EnrolmentSettings(
+        database_url=database[0],
+        http_auth=local_issuer.settings("enrolment"),
+        officer_lookup_rate="3/minute",
+    )
+    app = build(settings, configure_process=False)
+    client = TestClient(app, headers={"X-CUIP": "CUIP0000000002"})
+    one = local_issuer.bearer("enrolment", Role.UMS_EVALUATOR, subject="one")
+    other = local_issuer.bearer("enrolment", Role.UMS_EVALUATOR, subject="other")
+    with audit_lines() as lines:
+        assert [client.get("/internal/officer-id", headers=one).status_code for _ in range(3)] == [
+            200
+        ] * 3
+        refused = client.get("/internal/officer-id", headers=one)
+        assert client.get("/internal/officer-id", headers=other).status_code == 200
+    app.state.runtime.engine.dispose()
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert [(r["caller"], r["outcome"]) for r in lines][3:] == [
+        ("one", "rate_limited"),
+        ("other", "found"),
+    ]
 
 
 def test_the_api_is_read_only(api) -> None:

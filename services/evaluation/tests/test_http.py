@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from convenio_chassis.http_auth import Role, TokenVerifier
+from convenio_chassis.local_issuer import LocalIssuer
 from convenio_chassis.runtime import get_session
 from evaluation.entrypoints.http import cup_router
 
@@ -17,16 +19,17 @@ from .harness import D, Evaluation, certify, eligible_officer, officer_id, regis
 
 
 @pytest.fixture
-def client(evaluation: Evaluation) -> TestClient:
+def client(evaluation: Evaluation, local_issuer: LocalIssuer) -> TestClient:
     app = FastAPI()
     app.include_router(cup_router(evaluation.today))
+    app.state.token_verifier = TokenVerifier(local_issuer.settings("evaluation"))
 
     def session() -> Iterator[Session]:
         with evaluation.sessions() as s:
             yield s
 
     app.dependency_overrides[get_session] = session
-    return TestClient(app)
+    return TestClient(app, headers=local_issuer.bearer("evaluation", Role.UMS_COORDINATOR))
 
 
 def cup(client: TestClient, n: int) -> dict:

@@ -22,8 +22,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http_get_json(url: str, timeout: float = 5.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def http_get_json(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 
 

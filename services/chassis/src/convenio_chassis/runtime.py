@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from aiokafka.errors import KafkaError
@@ -32,7 +32,7 @@ from .consumer import BatchOutcome, BatchProcessor, Handler, Prefetch
 from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker
 from .health import Health
-from .http_auth import require_write_token
+from .http_auth import UMS_STAFF, Caller, Role, TokenVerifier, require_role
 from .kafka import make_broker, make_producer
 from .logs import code_locations, exception_summary, setup_logging
 from .metrics import Metrics
@@ -71,6 +71,9 @@ class ServiceDefinition:
     """Runs inside each batch's transaction before its handlers: set-based prefetching."""
     description: str = ""
     background: Sequence[Callable[[Runtime], Any]] = field(default_factory=tuple)
+    public_docs: bool = False
+    """Serve /docs and /openapi.json to anyone (a public API); otherwise only the schema, at
+    /openapi.json, to a caller with a UMS role (ADR 0085)."""
 
 
 class Runtime:
@@ -303,15 +306,35 @@ def create_app(
         finally:
             await runtime.stop()
 
+    public = definition.public_docs
     app = FastAPI(
-        title=f"Convenio {definition.name}", description=definition.description, lifespan=lifespan
+        title=f"Convenio {definition.name}",
+        description=definition.description,
+        lifespan=lifespan,
+        docs_url="/docs" if public else None,
+        redoc_url="/redoc" if public else None,
     )
     app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(settings.http_auth)
+    if not app.state.token_verifier.configured:
+        log.warning("%s: every guarded endpoint answers 503", app.state.token_verifier.problem)
     app.include_router(_operations_router())
     app.include_router(_quarantine_router())
     for router in definition.routers:
         app.include_router(router)
+    if not definition.public_docs:
+        _guard_openapi(app)
     return app
+
+
+def _guard_openapi(app: FastAPI) -> None:
+    """The schema names every route and parameter of a UMS service: UMS staff only."""
+    schema_route = next(r for r in app.router.routes if getattr(r, "path", "") == app.openapi_url)
+    app.router.routes.remove(schema_route)
+
+    @app.get(app.openapi_url or "/openapi.json", include_in_schema=False)
+    def openapi(_caller: Annotated[Caller, Depends(require_role(*UMS_STAFF))]) -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def _operations_router() -> APIRouter:
@@ -347,11 +370,11 @@ class SourceRequest(BaseModel):
 
 def _quarantine_router() -> APIRouter:
     """Pause and resume a source on this instance (every replica must be told; the durable way
-    is ``CONSUMER_QUARANTINED_SOURCES``). Guarded like every write (``http_auth``)."""
+    is ``CONSUMER_QUARANTINED_SOURCES``). For operators only (``http_auth``)."""
     router = APIRouter(
         prefix="/admin/quarantine",
         tags=["operations"],
-        dependencies=[Depends(require_write_token)],
+        dependencies=[Depends(require_role(Role.OPERATOR))],
     )
 
     @router.get("")

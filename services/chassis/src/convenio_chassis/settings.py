@@ -2,7 +2,8 @@
 
 Secrets never live in code: a password comes from ``KAFKA_SASL_PASSWORD`` or, for Kubernetes
 secret mounts, from the file named by ``KAFKA_SASL_PASSWORD_FILE``; the same holds for the TLS
-key's password and for the token that guards HTTP write endpoints.
+key's password. HTTP callers are checked against the identity provider's public keys, so no
+HTTP secret is configured at all.
 """
 
 from __future__ import annotations
@@ -96,24 +97,70 @@ def _secret(value: SecretStr | None, file: Path | None) -> SecretStr | None:
     return value
 
 
-class HttpSettings(BaseSettings):
-    """Guards HTTP write endpoints (none exist yet; see ``convenio_chassis.http_auth``)."""
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+"""Signatures a public key checks. HS* is refused: a shared secret would sit in every service."""
 
-    model_config = SettingsConfigDict(env_prefix="HTTP_", extra="ignore")
 
-    write_token_sha256: SecretStr | None = Field(
-        None, description="hex SHA-256 of the bearer token writers present; unset: no writes"
+class HttpAuthSettings(BaseSettings):
+    """Who may call the HTTP API (``convenio_chassis.http_auth``): OIDC/JWT bearer tokens from
+    one issuer, checked against its public keys. Unset, every guarded endpoint answers 503."""
+
+    model_config = SettingsConfigDict(env_prefix="HTTP_AUTH_", extra="ignore")
+
+    issuer: str | None = Field(
+        None, description="the identity provider's issuer URL, as tokens carry it in ``iss``"
     )
-    write_token_sha256_file: Path | None = Field(
+    audience: str | None = Field(
         None,
-        description="a file holding that digest (a mounted secret), read at start-up when "
-        "HTTP_WRITE_TOKEN_SHA256 is unset",
+        description="the ``aud`` a token must name to be accepted here (convenio-enrolment...)",
+    )
+    jwks_file: Path | None = Field(
+        None,
+        description="the issuer's public keys as a JWKS document (a mounted ConfigMap); a "
+        "token's ``kid`` picks the key",
+    )
+    public_key_file: Path | None = Field(
+        None, description="or a single PEM public key, when the issuer has one key"
+    )
+    algorithms: tuple[str, ...] = Field(
+        ("RS256", "ES256"),
+        description="signature algorithms accepted, as a JSON list; asymmetric ones only",
+    )
+    roles_claim: str = Field(
+        "roles",
+        description="where a token lists its roles: a claim name, dotted for nesting "
+        "(Keycloak: realm_access.roles)",
+    )
+    leeway_s: int = Field(
+        30, ge=0, le=300, description="clock skew tolerated on ``exp``/``nbf``, in seconds"
     )
 
     @model_validator(mode="after")
-    def _digest_from_file(self) -> HttpSettings:
-        self.write_token_sha256 = _secret(self.write_token_sha256, self.write_token_sha256_file)
+    def _asymmetric_only(self) -> HttpAuthSettings:
+        refused = set(self.algorithms) - ASYMMETRIC_ALGORITHMS
+        if refused or not self.algorithms:
+            raise ValueError(
+                f"HTTP_AUTH_ALGORITHMS: {sorted(refused) or 'none given'}; accepted are "
+                f"{sorted(ASYMMETRIC_ALGORITHMS)}"
+            )
         return self
+
+    @property
+    def missing(self) -> list[str]:
+        """The settings still needed before any token can be accepted."""
+        missing = [
+            name
+            for name, value in (
+                ("HTTP_AUTH_ISSUER", self.issuer),
+                ("HTTP_AUTH_AUDIENCE", self.audience),
+            )
+            if not value
+        ]
+        if self.jwks_file is None and self.public_key_file is None:
+            missing.append("HTTP_AUTH_JWKS_FILE or HTTP_AUTH_PUBLIC_KEY_FILE")
+        return missing
 
 
 class ConsumerSettings(BaseSettings):
@@ -208,7 +255,7 @@ class ServiceSettings(BaseSettings):
         "json", description="json: one JSON object a line, with trace ids; text: for a terminal"
     )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
+    http_auth: HttpAuthSettings = Field(default_factory=HttpAuthSettings)
     consumer: ConsumerSettings = Field(default_factory=ConsumerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 

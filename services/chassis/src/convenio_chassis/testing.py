@@ -8,6 +8,9 @@ session's ``postgres_server`` fixture, which the repository's root ``conftest.py
 run without it fails, it never skips. ``postgres_url`` is the PostgreSQL case alone, for what
 only PostgreSQL has.
 
+``local_issuer`` is an identity provider of the test's own: a key pair generated for it, the
+settings that make a service trust it, and bearer tokens for any role (ADR 0085).
+
 ``check_migrations`` and ``check_downgrade`` hold the checks every service runs on its
 migrations, so each service's tests say only which service.
 """
@@ -30,6 +33,7 @@ from sqlmodel import SQLModel
 
 from . import migrations
 from .db import _normalise, make_engine
+from .local_issuer import LocalIssuer
 
 
 def _postgres_url(request: pytest.FixtureRequest) -> str:
@@ -125,3 +129,9 @@ def _session_exporter(provider: TracerProvider) -> InMemorySpanExporter:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         _EXPORTERS[id(provider)] = exporter
     return _EXPORTERS[id(provider)]
+
+
+@pytest.fixture(scope="session")
+def local_issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
+    """An identity provider whose key pair is generated for this test session alone."""
+    return LocalIssuer(tmp_path_factory.mktemp("issuer"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from convenio_chassis.http_auth import PerCallerRate
 from convenio_chassis.runtime import ServiceDefinition, create_app
 from convenio_contracts.topics import Principal
 
-from .entrypoints.http import internal, router
+from .entrypoints.http import internal_router, router
 from .handlers import handlers, prefetch_batch, write_pending_attendance
 from .settings import EnrolmentSettings
 
@@ -17,7 +18,10 @@ def definition(settings: EnrolmentSettings) -> ServiceDefinition:
         name="enrolment",
         principal=Principal.SVC_ENROLMENT,
         handlers=handlers(settings.completion_threshold, settings.completion_hours_threshold),
-        routers=(router, internal),
+        routers=(
+            router,
+            internal_router(PerCallerRate("officer_id_lookup", settings.officer_lookup_rate)),
+        ),
         # Together: the prefetch lets handlers buffer attendance, the after-batch writes it.
         before_batch=prefetch_batch,
         after_batch=write_pending_attendance,

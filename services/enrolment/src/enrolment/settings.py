@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 
 from convenio_chassis.settings import ServiceSettings
 
@@ -24,3 +25,15 @@ class EnrolmentSettings(ServiceSettings):
         "hours, that must each be delivered to complete (env COMPLETION_HOURS_THRESHOLD; the "
         "national framework's 80 %)",
     )
+    officer_lookup_rate: str = Field(
+        "60/minute",
+        description="CUIP lookups (/internal/officer-id) each caller may make, in the "
+        "``limits`` notation (60/minute, 1000/hour), counted per replica (env "
+        "OFFICER_LOOKUP_RATE)",
+    )
+
+    @field_validator("officer_lookup_rate")
+    @classmethod
+    def _in_limits_notation(cls, rate: str) -> str:
+        parse(rate)  # ValueError naming the notation, at start-up rather than at the first call
+        return rate

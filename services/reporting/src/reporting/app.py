@@ -26,6 +26,7 @@ def definition(settings: ReportingSettings) -> ServiceDefinition:
         routers=(router,),
         after_batch=refresher.after_batch,
         background=(refresher.job(),),
+        public_docs=True,  # an observatory's API: its feed and its documentation are public
         description=(
             "ONC's feed: aggregated indicators of police training, protected by cell-key "
             "perturbation (methodology 2.0), "

@@ -1,6 +1,7 @@
-"""Read-only HTTP API. Answers name officers by ``officer_id`` only: no CUIP, CURP or name
-ever leaves the service through it. The one exception is ``/internal``, which maps a CUIP to
-its ``officer_id`` and is for UMS systems alone (see docs/adr)."""
+"""Read-only HTTP API for UMS staff (a token with a UMS role, ADR 0085). Answers name officers
+by ``officer_id`` only: no CUIP, CURP or name ever leaves the service through it. The one
+exception is ``/internal``, which maps a CUIP to its ``officer_id``: for UMS evaluators alone,
+rate-limited per caller and audited (ADR 0010, ADR 0085)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from convenio_chassis.http_auth import UMS_STAFF, Caller, PerCallerRate, Role, audit, require_role
 from convenio_chassis.runtime import get_session
 
 from ..adapters import queries
@@ -20,8 +22,8 @@ OFFICER_ID = r"^off_[0-9a-f]{32}$"
 CUIP = r"^[A-Z0-9]{10,30}$"
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
-router = APIRouter(tags=["training records"])
-internal = APIRouter(prefix="/internal", tags=["UMS only"])
+router = APIRouter(tags=["training records"], dependencies=[Depends(require_role(*UMS_STAFF))])
+evaluators_only = require_role(Role.UMS_EVALUATOR)
 
 
 class EnrolmentView(BaseModel):
@@ -159,16 +161,37 @@ def get_enrolment(
     return EnrolmentView(**_enrolment_fields(row))
 
 
-@internal.get("/officer-id", response_model=OfficerIdView)
-def officer_id_of_cuip(
-    session: Annotated[Session, Depends(get_session)],
-    cuip: Annotated[str, Header(alias="X-CUIP", pattern=CUIP)],
-) -> OfficerIdView:
-    """UMS only: the pseudonym of a CUIP, so evaluators can name officers by ``officer_id``.
+def internal_router(lookups: PerCallerRate) -> APIRouter:
+    internal = APIRouter(
+        prefix="/internal", tags=["UMS evaluators only"], dependencies=[Depends(evaluators_only)]
+    )
 
-    The CUIP travels in a header, not the URL, so access logs and proxies never record it.
-    """
-    officer_id = queries.officer_id_for(session, cuip)
-    if officer_id is None:
-        raise HTTPException(404, "no officer is registered with that CUIP")
-    return OfficerIdView(officer_id=officer_id)
+    @internal.get("/officer-id", response_model=OfficerIdView)
+    def officer_id_of_cuip(
+        session: Annotated[Session, Depends(get_session)],
+        caller: Annotated[Caller, Depends(evaluators_only)],
+        cuip: Annotated[str, Header(alias="X-CUIP", pattern=CUIP)],
+    ) -> OfficerIdView:
+        """UMS evaluators only: the pseudonym of a CUIP, so evaluators can name officers by
+        ``officer_id``. Each lookup is counted against the caller's rate and audited (who, which
+        pseudonym, the outcome; never the CUIP).
+
+        The CUIP travels in a header, not the URL, so access logs and proxies never record it.
+        """
+        try:
+            lookups.admit(caller)
+        except HTTPException:
+            audit("officer_id_lookup", caller, "rate_limited")
+            raise
+        officer_id = queries.officer_id_for(session, cuip)
+        audit(
+            "officer_id_lookup",
+            caller,
+            "found" if officer_id else "not_found",
+            officer_id=officer_id,
+        )
+        if officer_id is None:
+            raise HTTPException(404, "no officer is registered with that CUIP")
+        return OfficerIdView(officer_id=officer_id)
+
+    return internal

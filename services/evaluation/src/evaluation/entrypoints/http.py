@@ -1,4 +1,5 @@
-"""Read-only HTTP: an officer's CUP, read as of today.
+"""Read-only HTTP for UMS staff (a token with a UMS role, ADR 0085): an officer's CUP, read
+as of today.
 
 Components are read through the same domain rule the scheduler applies, so an approval whose
 last day has passed shows as lapsed even before the next scheduler tick publishes it.
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from convenio_chassis.http_auth import UMS_STAFF, require_role
 from convenio_chassis.runtime import get_session
 from convenio_contracts.evaluation import ComponentStatus, CupComponent
 
@@ -40,7 +42,7 @@ class CupView(BaseModel):
 
 
 def cup_router(today: Clock) -> APIRouter:
-    router = APIRouter(tags=["cup"])
+    router = APIRouter(tags=["cup"], dependencies=[Depends(require_role(*UMS_STAFF))])
 
     @router.get("/officers/{officer_id}/cup", response_model=CupView)
     def officer_cup(
