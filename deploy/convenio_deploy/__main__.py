@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     print(tools.install_kustomize())
     print(tools.install_promtool())
+    print(tools.install_asyncapi_parser())
     return 0
 
 

@@ -111,3 +111,30 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make setup` to install promtool")
     return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)
+
+
+ASYNCAPI_VALIDATOR = Path(__file__).resolve().parents[2] / "docs" / "asyncapi" / "validator"
+"""The AsyncAPI project's parser (``@asyncapi/parser``, pinned by the committed
+``package-lock.json``), installed into this project-local ``node_modules``."""
+
+
+def asyncapi_parser_installed() -> bool:
+    return (ASYNCAPI_VALIDATOR / "node_modules" / "@asyncapi" / "parser" / "package.json").exists()
+
+
+def install_asyncapi_parser() -> Path:
+    """Idempotent: ``npm ci`` from the lock file, only when the parser is not installed yet."""
+    if asyncapi_parser_installed():
+        return ASYNCAPI_VALIDATOR
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "installing the AsyncAPI parser needs Node.js and npm (apt-get install npm)"
+        )
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+        cwd=ASYNCAPI_VALIDATOR,
+        check=True,
+        capture_output=True,
+    )
+    return ASYNCAPI_VALIDATOR

@@ -31,6 +31,7 @@ from .consumer import BatchOutcome, BatchProcessor, Handler, Prefetch
 from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker, DeadLetterCircuitOpenError
 from .health import Health
+from .integration import integration_router
 from .kafka import make_broker, make_producer
 from .logs import setup_logging
 from .metrics import Metrics
@@ -269,6 +270,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.include_router(_operations_router())
+    app.include_router(integration_router())
     for router in definition.routers:
         app.include_router(router)
     return app
