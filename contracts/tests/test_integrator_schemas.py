@@ -113,3 +113,19 @@ def test_a_changed_constraint_still_breaks(schema: dict[str, Any]) -> None:
     new["properties"]["minutes"]["description"] = "reworded too"
     new["properties"]["minutes"]["maximum"] = 600
     assert breaking_changes(schema, new) == [".minutes: maximum changed 1440 -> 600"]
+
+
+def test_a_name_based_uuid5_ce_id_is_accepted_like_a_uuid7() -> None:
+    """The publisher CLI's stable ids (ADR 0091) are UUIDv5: the envelope takes any UUID."""
+    import uuid
+
+    event_type = "mx.convenio.enrolment.attendance.record.v1"
+    ce_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "/agency/a row 1"))
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", ce_id.encode()),
+        ("ce_source", b"/agency/a"),
+        ("ce_type", event_type.encode()),
+        ("ce_time", b"2026-03-02T10:00:00Z"),
+    ]
+    assert decode(json.dumps(examples()[event_type]).encode(), headers).id == ce_id

@@ -138,3 +138,43 @@ def install_asyncapi_parser() -> Path:
         capture_output=True,
     )
     return ASYNCAPI_VALIDATOR
+
+
+KCAT_PACKAGES = ("kcat", "librdkafka1", "libyajl2")
+"""Debian's kcat and the two libraries it links that a Python machine lacks; unpacked, not
+installed, like promtool (the guide's kcat recipe is run by tests/kit)."""
+
+
+def kcat_path() -> Path:
+    if explicit := os.environ.get("KCAT"):
+        return Path(explicit)
+    return CACHE / "kcat" / "usr" / "bin" / "kcat"
+
+
+def kcat_environment() -> dict[str, str]:
+    """The environment that finds the unpacked libraries next to the cached kcat."""
+    libs = sorted(str(p) for p in (CACHE / "kcat" / "usr" / "lib").glob("*-linux-gnu"))
+    return os.environ | {"LD_LIBRARY_PATH": ":".join(libs)}
+
+
+def install_kcat() -> Path:
+    """Idempotent: unpacks kcat and its libraries only when they are not cached yet."""
+    path = kcat_path()
+    if path.exists():
+        return path
+    dpkg_deb = shutil.which("dpkg-deb")
+    if dpkg_deb is None:
+        raise SystemExit("installing kcat needs dpkg-deb (Debian's dpkg)")
+    root = CACHE / "kcat"
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        partial = work / "root"
+        for package in KCAT_PACKAGES:
+            deb = _download_deb(package, work)
+            subprocess.run([dpkg_deb, "-x", str(deb), str(partial)], check=True)
+        if not (partial / "usr" / "bin" / "kcat").exists():
+            raise SystemExit("Debian's kcat package ships no usr/bin/kcat")
+        shutil.rmtree(root, ignore_errors=True)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(partial, root, symlinks=True)
+    return path

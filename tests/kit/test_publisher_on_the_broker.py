@@ -23,6 +23,7 @@ from bench import register
 from convenio_chassis.process import ServiceProcess
 from convenio_chassis.settings import KafkaSettings
 from convenio_contracts.topics import CONSUMER_GROUPS, Principal, topic_for
+from convenio_contracts.topics import topic as catalogue_topic
 
 from ..agency import Watcher
 
@@ -85,7 +86,8 @@ async def caught_up(bootstrap: str, topic: str, timeout_s: float = 90.0) -> None
     await admin.start()
     await probe.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or ()]
+        # The topics were created from the catalogue, with its partition counts.
+        partitions = [TopicPartition(topic, p) for p in range(catalogue_topic(topic).partitions)]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from convenio_contracts import encode
 from convenio_contracts.rejections import REJECTION_BY_SERVICE
+from convenio_contracts.topics import topic as catalogue_topic
 from convenio_contracts.topics import topic_for
 
 from .records import Record
@@ -137,12 +138,11 @@ async def rejections(
     await consumer.start()
     found: list[Rejection] = []
     try:
+        # The topics are created from the catalogue, with its partition counts.
         partitions = [
             TopicPartition(name, p)
             for name in rejection_topics()
-            for p in sorted(
-                consumer.partitions_for_topic(name) or await _partitions(consumer, name)
-            )
+            for p in range(catalogue_topic(name).partitions)
         ]
         consumer.assign(partitions)
         offsets = await consumer.offsets_for_times(
@@ -168,11 +168,6 @@ async def rejections(
     finally:
         await consumer.stop()
     return found
-
-
-async def _partitions(consumer: AIOKafkaConsumer, name: str) -> set[int]:
-    await consumer.topics()  # refreshes the metadata
-    return consumer.partitions_for_topic(name) or set()
 
 
 def _rejection(message: Any) -> Rejection | None:
