@@ -15,6 +15,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from .base import all_event_classes
 from .envelope import (
@@ -26,6 +27,7 @@ from .envelope import (
     UnknownEventType,
 )
 from .examples import examples
+from .glossary import FIELDS
 from .rejections import RejectionReason
 from .topics import Principal, topic_for
 
@@ -132,7 +134,42 @@ def reason_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"kcat": kcat_recipe, "reasons": reason_table}
+def _enum_values(root: dict[str, Any], node: dict[str, Any]) -> list[str]:
+    for branch in node.get("anyOf", [node]):
+        if "$ref" in branch:
+            branch = root.get("$defs", {})[branch["$ref"].rsplit("/", 1)[-1]]
+        if "items" in branch:
+            return _enum_values(root, branch["items"])
+        if "enum" in branch:
+            return [str(v) for v in branch["enum"]]
+    return []
+
+
+def csv_layouts() -> str:
+    """The CSV columns of every command an agency may publish (``convenio publish --type``)."""
+    out: list[str] = []
+    for event_type in publishable():
+        cls = all_event_classes()[event_type]
+        schema = cls.model_json_schema()
+        required = set(schema.get("required", []))
+        short = event_type.removeprefix("mx.convenio.").rsplit(".", 1)[0]
+        out += [
+            f"**`{short}`** (`{event_type}`, key `{cls.key_field}`):",
+            "",
+            "| column | required | meaning |",
+            "|---|---|---|",
+        ]
+        for name, info in cls.model_fields.items():
+            meaning = info.description or FIELDS.get(name, "")
+            values = _enum_values(schema, schema.get("properties", {}).get(name, {}))
+            if values:
+                meaning += " One of: " + ", ".join(f"`{v}`" for v in values) + "."
+            out.append(f"| `{name}` | {'yes' if name in required else ''} | {meaning} |")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+SECTIONS = {"kcat": kcat_recipe, "reasons": reason_table, "layouts": csv_layouts}
 
 
 def render(text: str) -> str:
