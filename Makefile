@@ -70,9 +70,13 @@ typecheck: setup
 
 schemas: setup
 	$(UV) run python -m convenio_contracts.schemas generate
+	$(UV) run python -m convenio_contracts.asyncapi generate
+	$(UV) run python -m convenio_contracts.guide generate
 
 schemas-check: setup
 	$(UV) run python -m convenio_contracts.schemas check
+	$(UV) run python -m convenio_contracts.asyncapi check
+	$(UV) run python -m convenio_contracts.guide check
 
 snapshot: setup
 	$(UV) run python -m convenio_contracts.schemas snapshot

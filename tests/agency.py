@@ -78,7 +78,7 @@ def fact(ce_type: str, data: dict[str, Any], *, time: dt.datetime | None = None)
         "ce_type": ce_type,
         "ce_time": (time or dt.datetime.now(dt.UTC)).isoformat(),
         "ce_subject": key,
-        "ce_dataschema": f"https://convenio.example/schemas/{ce_type}.json",
+        "ce_dataschema": f"http://localhost:8001/schemas/{ce_type}.json",
         "content-type": "application/json",
     }
     return Command(

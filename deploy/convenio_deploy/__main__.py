@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     run = command.add_parser("validate", help="build and check Kustomize overlays")
     run.add_argument("overlays", nargs="*", default=list(validate.OVERLAYS))
     command.add_parser("compose", help="check docker-compose.yml")
-    command.add_parser("install-tools", help="build and cache kustomize, unpack promtool")
+    command.add_parser("install-tools", help="cache kustomize, promtool, kcat, the AsyncAPI parser")
     args = parser.parse_args(argv)
 
     if args.command == "generate":
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if problems else 0
     print(tools.install_kustomize())
     print(tools.install_promtool())
+    print(tools.install_asyncapi_parser())
+    print(tools.install_kcat())
     return 0
 
 

@@ -111,3 +111,70 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make setup` to install promtool")
     return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)
+
+
+ASYNCAPI_VALIDATOR = Path(__file__).resolve().parents[2] / "docs" / "asyncapi" / "validator"
+"""The AsyncAPI project's parser (``@asyncapi/parser``, pinned by the committed
+``package-lock.json``), installed into this project-local ``node_modules``."""
+
+
+def asyncapi_parser_installed() -> bool:
+    return (ASYNCAPI_VALIDATOR / "node_modules" / "@asyncapi" / "parser" / "package.json").exists()
+
+
+def install_asyncapi_parser() -> Path:
+    """Idempotent: ``npm ci`` from the lock file, only when the parser is not installed yet."""
+    if asyncapi_parser_installed():
+        return ASYNCAPI_VALIDATOR
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "installing the AsyncAPI parser needs Node.js and npm (apt-get install npm)"
+        )
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+        cwd=ASYNCAPI_VALIDATOR,
+        check=True,
+        capture_output=True,
+    )
+    return ASYNCAPI_VALIDATOR
+
+
+KCAT_PACKAGES = ("kcat", "librdkafka1", "libyajl2")
+"""Debian's kcat and the two libraries it links that a Python machine lacks; unpacked, not
+installed, like promtool (the guide's kcat recipe is run by tests/kit)."""
+
+
+def kcat_path() -> Path:
+    if explicit := os.environ.get("KCAT"):
+        return Path(explicit)
+    return CACHE / "kcat" / "usr" / "bin" / "kcat"
+
+
+def kcat_environment() -> dict[str, str]:
+    """The environment that finds the unpacked libraries next to the cached kcat."""
+    libs = sorted(str(p) for p in (CACHE / "kcat" / "usr" / "lib").glob("*-linux-gnu"))
+    return os.environ | {"LD_LIBRARY_PATH": ":".join(libs)}
+
+
+def install_kcat() -> Path:
+    """Idempotent: unpacks kcat and its libraries only when they are not cached yet."""
+    path = kcat_path()
+    if path.exists():
+        return path
+    dpkg_deb = shutil.which("dpkg-deb")
+    if dpkg_deb is None:
+        raise SystemExit("installing kcat needs dpkg-deb (Debian's dpkg)")
+    root = CACHE / "kcat"
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        partial = work / "root"
+        for package in KCAT_PACKAGES:
+            deb = _download_deb(package, work)
+            subprocess.run([dpkg_deb, "-x", str(deb), str(partial)], check=True)
+        if not (partial / "usr" / "bin" / "kcat").exists():
+            raise SystemExit("Debian's kcat package ships no usr/bin/kcat")
+        shutil.rmtree(root, ignore_errors=True)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(partial, root, symlinks=True)
+    return path

@@ -39,8 +39,14 @@ UMS = frozenset({EVALUATOR, COORDINATOR})
 HEALTH = {"/health/live", "/health/ready", "/metrics"}
 """Open on every service: kubelet probes and Prometheus, which present no token. The
 NetworkPolicy admits the port only from the namespaces that need it (docs/security.md)."""
+INTEGRATION = {"/asyncapi", "/schemas/{name:path}"}
+"""The contracts an agency's developer integrates against (docs/integration.md): interface
+documents, no data, and read by integrators who hold no UMS role."""
 PUBLIC = {
-    "reporting": {
+    "enrolment": INTEGRATION,
+    "evaluation": INTEGRATION,
+    "reporting": INTEGRATION
+    | {
         "/indicators",
         "/indicators/definitions",
         "/findings",
@@ -162,7 +168,7 @@ def test_every_route_is_public_health_or_guarded(clients: dict[str, TestClient])
 def test_the_route_check_catches_an_unguarded_route(tmp_path: Path) -> None:
     app = build("evaluation", tmp_path / "never-opened.db", HttpAuthSettings())
     app.add_api_route("/officers/{officer_id}/secrets", lambda officer_id: None)
-    unguarded = [p for p, g in routes(app).items() if not g and p not in HEALTH]
+    unguarded = [p for p, g in routes(app).items() if not g and p not in HEALTH | INTEGRATION]
     assert unguarded == ["/officers/{officer_id}/secrets"]
 
 
@@ -295,7 +301,8 @@ def test_public_and_health_routes_need_no_token(
     for path in (
         "/health/live",
         "/metrics",
-        *(PUBLIC.get(service, set()) - {"/findings/{finding_id}"}),
+        *(PUBLIC.get(service, set()) - {"/findings/{finding_id}", "/schemas/{name:path}"}),
+        "/schemas/mx.convenio.enrolment.officer.register.v1.json",
     ):
         assert client.get(path).status_code == 200, path
     if service == "reporting":

@@ -17,7 +17,10 @@ from .base import Event, event_class
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-SCHEMA_BASE = "https://convenio.example/schemas/"
+SCHEMA_BASE = "http://localhost:8001/schemas/"
+"""Where ``ce_dataschema`` and the schemas' ``$id`` point: every service serves the schemas at
+``/schemas/`` (``make run`` puts enrolment on port 8001); a deployment maps this base to any
+service (ADR 0090)."""
 MAX_VALUE_BYTES = 1024 * 1024
 TRACE_HEADERS = ("traceparent", "tracestate")
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
@@ -86,6 +89,11 @@ def new_event_id() -> str:
 
 def dataschema(event_type: str) -> str:
     return f"{SCHEMA_BASE}{event_type}.json"
+
+
+def consumer_dataschema(event_type: str) -> str:
+    """The tolerant variant a reader validates with (additional fields allowed)."""
+    return f"{SCHEMA_BASE}consumer/{event_type}.json"
 
 
 def encode(

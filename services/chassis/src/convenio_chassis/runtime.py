@@ -33,6 +33,7 @@ from .db import SessionFactory, is_transient, make_engine, session_factory
 from .dlq import DeadLetterBreaker
 from .health import Health
 from .http_auth import UMS_STAFF, Caller, Role, TokenVerifier, require_role
+from .integration import integration_router
 from .kafka import make_broker, make_producer
 from .logs import code_locations, exception_summary, setup_logging
 from .metrics import Metrics
@@ -320,6 +321,7 @@ def create_app(
         log.warning("%s: every guarded endpoint answers 503", app.state.token_verifier.problem)
     app.include_router(_operations_router())
     app.include_router(_quarantine_router())
+    app.include_router(integration_router())
     for router in definition.routers:
         app.include_router(router)
     if not definition.public_docs:

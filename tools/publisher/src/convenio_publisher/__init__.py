@@ -1,0 +1,1 @@
+"""``convenio``: the publisher CLI an academy runs against Convenio (docs/integration.md)."""
