@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
 import re
 import resource
 import subprocess
@@ -183,7 +184,9 @@ def _by_service(bootstrap: str, workdir: Path, databases: Databases, timeout_s: 
     async def rebuild() -> Rebuilt:
         async with LagProbe(bootstrap, groups) as probe:
             total = sum((await probe.ends()).values())
-            services = Services(bootstrap, workdir, databases, names=("reporting",), label="replay")
+            services = Services(
+                bootstrap, workdir, databases, names=("reporting",), label="replay", env=EXACT
+            )
             started = time.monotonic()
             await asyncio.to_thread(services.start)
             meter = UsageMeter.of({**services.pids, **databases.server_pid()})
@@ -219,6 +222,11 @@ def _by_service(bootstrap: str, workdir: Path, databases: Databases, timeout_s: 
     return asyncio.run(rebuild())
 
 
+EXACT = {"REPORTING_DISCLOSURE_CONTROL": "none"}
+"""The replay reconciles the feed's enrolments with the facts sent, exactly: the cell-key noise
+(ADR 0070) would make them differ by design. Its cost per fact is one more sum per cell."""
+
+
 def _by_command(bootstrap: str, workdir: Path, databases: Databases, timeout_s: float) -> Rebuilt:
     output = workdir / "replay" / "indicators.jsonl"
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +245,13 @@ def _by_command(bootstrap: str, workdir: Path, databases: Databases, timeout_s: 
     started = time.monotonic()
     try:
         done = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout_s, check=False
+            command,
+            cwd=ROOT,
+            env=os.environ | EXACT,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return Rebuilt(time.monotonic() - started, 0, False, {})

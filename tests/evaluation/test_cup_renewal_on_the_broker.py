@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from convenio_chassis.process import http_get_json
 from convenio_chassis.settings import KafkaSettings
 from convenio_chassis.topics_admin import ensure_topics
 
@@ -105,7 +104,7 @@ def test_an_officer_renewed_on_time_stays_eligible_through_the_old_expiry(
     seen = evaluation.ticks()
     assert eventually(lambda: evaluation.ticks() >= seen + 3)
     assert len(flips(evaluation, RENEWED)) == 2
-    cup = http_get_json(f"{evaluation.process.url}/officers/{RENEWED}/cup")
+    cup = evaluation.cup(RENEWED)
     assert (cup["as_of"], cup["eligible"], cup["earliest_expiry"]) == (
         "2026-03-10",
         True,
@@ -122,6 +121,6 @@ def test_a_zero_hour_completion_gives_no_fi(evaluation: Evaluation) -> None:
     assert eventually(lambda: handled(evaluation, COMPLETED) >= 2), handled(evaluation, COMPLETED)
     changes = evaluation.assessment_facts("cup_component.status_changed")
     assert [c for c in changes if c["officer_id"] == NO_HOURS and c["component"] == "FI"] == []
-    cup = http_get_json(f"{evaluation.process.url}/officers/{NO_HOURS}/cup")
+    cup = evaluation.cup(NO_HOURS)
     fi = next(c for c in cup["components"] if c["component"] == "FI")
     assert fi["status"] == "sin_evaluacion"
