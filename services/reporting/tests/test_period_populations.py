@@ -137,3 +137,24 @@ def test_an_officer_on_baja_after_failing_c3_counts_in_the_periods_before(feed) 
     assert (march.numerator, march.denominator) == (1, 2)
     april = feed.cell(f"cup.coverage.c3:2026-04:{S}")
     assert (april.numerator, april.denominator) == (1, 1)
+
+
+def test_the_assignment_in_force_is_the_latest_started_on_or_before_the_day() -> None:
+    from reporting.domain.stock import Assignment, Officer
+
+    person = Officer(
+        oid(1),
+        "mujer",
+        7,
+        (
+            Assignment(D(2025, 2, 1), 15106, "municipal"),
+            Assignment(D(2026, 6, 1), 15054, "municipal"),
+            Assignment(D(2026, 9, 15), 15054, "municipal", "baja"),
+        ),
+    )
+    assert person.on(D(2025, 1, 31)) is None  # not registered yet
+    assert person.on(D(2026, 5, 31)).municipality == 15106
+    assert person.on(D(2026, 6, 1)).municipality == 15054
+    assert person.counted_on(D(2026, 8, 31)).municipality == 15054
+    assert person.on(D(2026, 9, 30)).status == "baja"
+    assert person.counted_on(D(2026, 9, 30)) is None
