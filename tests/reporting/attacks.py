@@ -17,6 +17,7 @@ below k). An attack *recovers* one when it narrows it to its true value.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -438,3 +439,38 @@ def _cell(key: str) -> dict[str, str]:
         "level": level,
         "breakdown": breakdown,
     }
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a period label: ``2026``, ``2026-Q3`` or ``2026-09``."""
+    if len(period) == 4:
+        return dt.date(int(period), 12, 31)
+    year, part = period.split("-")
+    month = int(part[1:]) * 3 if part.startswith("Q") else int(part)
+    following = dt.date(int(year) + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def transfer(
+    before: Mapping[str, dict[str, Any]],
+    after: Iterable[tuple[str, dict[str, Any] | None]],
+    municipalities: Iterable[int],
+    effective_on: dt.date,
+) -> dict[Q, float | None]:
+    """A transfer: the attacker knows an officer who moved between two municipalities on a
+    known day, and reads what the feed republished after it. Any past cell of either
+    municipality (a period that ended before the day) republished then differs from its
+    previous revision by that officer's history there: each count of it is reported with the
+    change seen (None where it is withheld on either side, or the cell was withdrawn)."""
+    places = {f"municipality:{m}" for m in municipalities}
+    found: dict[Q, float | None] = {}
+    for key, body in after:
+        cell = _cell(key)
+        if cell["geography"] not in places or period_end(cell["period"]) >= effective_on:
+            continue
+        old = dict(quantities(before[key])) if key in before else {}
+        new = dict(quantities(body)) if body is not None else {}
+        for q in set(old) | set(new):
+            was, now = old.get(q), new.get(q)
+            found[q] = None if was is None or now is None else now - was
+    return found

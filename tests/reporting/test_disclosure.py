@@ -11,7 +11,10 @@ cell.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from . import attacks, crafted
+from convenio_contracts.enrolment import OfficerAssignmentChanged
+
+from . import attacks, crafted, offline
 from .offline import Published, Record, benchmark_facts, demo_facts, reporting_feed
 
 pytestmark = pytest.mark.slow
@@ -35,6 +40,7 @@ ATTACKS = (
     "two indicators",
     "counts below k",
 )
+TRANSFERRED_ON = dt.date(2026, 11, 1)
 
 
 def _attacked(published: Published) -> attacks.Attacks:
@@ -212,3 +218,60 @@ def test_a_rebuild_in_one_batch_publishes_the_same_protected_feed(
 
     assert content(rebuilt) == content(demo[1])
     assert rebuilt.latest()
+
+
+def test_a_transfer_republishes_no_past_cell_of_either_municipality(
+    demo: Demo, tmp_path: Path
+) -> None:
+    """The transfer attack: after the demo story, the officer with the most enrolments moves
+    from their municipality to the most populous other one from 1 November. Every cell of
+    either municipality for a period that ended before then keeps its revision: nothing is
+    republished from which that officer's history could be read (ADR 0095)."""
+    workdir, published, _ = demo
+    shutil.copy(workdir / "reporting.db", tmp_path / "reporting.db")
+    engine = create_engine(f"sqlite:///{tmp_path / 'reporting'}.db")
+    with engine.connect() as connection:
+        officer_id, old = connection.execute(
+            text(
+                "SELECT o.officer_id, o.municipality FROM officer_dim o JOIN enrolment_fact e "
+                "ON e.officer_id = o.officer_id GROUP BY o.officer_id, o.municipality "
+                "ORDER BY count(*) DESC, o.officer_id LIMIT 1"
+            )
+        ).one()
+        (new,) = connection.execute(
+            text(
+                "SELECT municipality FROM officer_dim WHERE municipality != :old "
+                "GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1"
+            ),
+            {"old": old},
+        ).one()
+    engine.dispose()
+    moved = OfficerAssignmentChanged(
+        officer_id=officer_id,
+        status="activo",
+        rank="policía",
+        corporation="Policía municipal",
+        level="municipal",
+        municipality=new,
+        reason="transfer",
+        effective_on=TRANSFERRED_ON,
+    )
+    reporting = offline._runtime("reporting", tmp_path)
+    offline._feed(reporting, offline._records([moved]), 1)
+    after = [
+        ((r.key or b"").decode(), json.loads(r.value) if r.value else None)
+        for r in offline._drain(reporting, {offline.FEED})
+    ]
+    reporting.engine.dispose()
+    before = published.latest()
+    past = [
+        key
+        for key in before
+        if attacks._cell(key)["geography"] in {f"municipality:{old}", f"municipality:{new}"}
+        and attacks.period_end(attacks._cell(key)["period"]) < TRANSFERRED_ON
+    ]
+    found = attacks.transfer(before, after, (old, new), TRANSFERRED_ON)
+    print(f"\ntransfer: {len(past)} past cells watched, {len(after)} records after, {found}")
+    assert len(past) > 100, "the attack has past cells of both municipalities to watch"
+    assert after, "the transfer changes the periods from its date on"
+    assert found == {}

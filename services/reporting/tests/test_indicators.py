@@ -385,17 +385,19 @@ EXPECTED: dict[str, tuple[float | None, int | None, int | None]] = {
     f"performance.pass_rate:2026-03:{S}": (0.6667, 2, 3),
     f"performance.evaluations:2026-03:{S}:band:80-89": (1, 1, None),
     f"performance.evaluations:2026-03:{S}:band:0-59": (1, 1, None),
-    f"cup.coverage.fi:2026-03:{S}": (0.5, 2, 4),
-    f"cup.coverage.c3:2026-03:{S}": (0.25, 1, 4),
-    f"cup.coverage.cb:2026-03:{S}": (0.25, 1, 4),
-    f"cup.coverage.ed:2026-03:{S}": (0.0, 0, 4),
-    f"cup.coverage.ed:2026-01:{S}": (0.25, 1, 4),
-    f"cup.coverage.c3:2026-Q1:{S}": (0.25, 1, 4),
+    f"cup.coverage.fi:2026-03:{S}": (0.4, 2, 5),
+    f"cup.coverage.c3:2026-03:{S}": (0.2, 1, 5),
+    f"cup.coverage.cb:2026-03:{S}": (0.2, 1, 5),
+    f"cup.coverage.ed:2026-03:{S}": (0.0, 0, 5),
+    f"cup.coverage.ed:2026-01:{S}": (0.2, 1, 5),
+    f"cup.coverage.c3:2026-Q1:{S}": (0.2, 1, 5),
     f"cup.coverage.c3:2026-04:{S}": (0.25, 1, 4),
+    # E counts until the baja (ADR 0095): in March, not from April
+    "cup.coverage.fi:2026-03:municipality:15033": (0.0, 0, 1),
     f"cup.coverage.c3:2026-03:{TOLUCA}": (0.5, 1, 2),
-    f"cup.eligibility:2026-03:{S}": (0.25, 1, 4),
+    f"cup.eligibility:2026-03:{S}": (0.2, 1, 5),
     f"cup.eligibility:2026-05:{S}": (0.0, 0, 4),
-    f"expiry.pipeline:2026-03:{S}": (0.25, 1, 4),
+    f"expiry.pipeline:2026-03:{S}": (0.2, 1, 5),
     f"expiry.pipeline:2026-03:{TOLUCA}": (0.5, 1, 2),
     f"expiry.pipeline:2026-04:{S}": (0.0, 0, 4),
     f"expiry.reevaluated_before_expiry:2026-02:{S}": (0.0, 0, 1),
@@ -423,8 +425,8 @@ ABSENT = [
     f"training.theory_share_delivered:2026-02:{S}",
     # reporting keeps no trust-control (C3) result as such
     f"performance.pass_rate:2026-03:{S}:band:0-59",
-    # E left ('baja'): stocks count active officers only
-    "cup.coverage.fi:2026-03:municipality:15033",
+    # E left ('baja' from 04-15): stocks count the officers active on a period's last day
+    "cup.coverage.fi:2026-04:municipality:15033",
     # the estatal officer D completed O2, but the cascade counts municipal officers
     f"cascade.officers_trained:2026-03:{METEPEC}",
 ]

@@ -150,7 +150,9 @@ def test_a_cell_left_counting_nobody_is_withdrawn_with_a_tombstone(feed) -> None
     assert feed.cell(key).revision == 3  # published, withdrawn, published again
 
 
-def test_a_transfer_moves_an_officer_s_history_to_the_new_municipality(feed) -> None:
+def test_a_transfer_leaves_the_officer_s_past_in_the_old_municipality(feed) -> None:
+    """ADR 0095: a transfer changes the periods from its date on; before it, the officer
+    still counts where they served (it used to move their whole history)."""
     feed.send(officer(1), officer(2), enrolment(1, D(2026, 1, 10)), enrolment(2, D(2026, 1, 10)))
     state = f"training.enrolments:2026-01:{S}"
     assert feed.value(f"training.enrolments:2026-01:{TOLUCA}") == 2
@@ -167,10 +169,10 @@ def test_a_transfer_moves_an_officer_s_history_to_the_new_municipality(feed) -> 
             effective_on=D(2026, 6, 1),
         )
     )
-    assert feed.value(f"training.enrolments:2026-01:{TOLUCA}") == 1
-    assert feed.value(f"training.enrolments:2026-01:{METEPEC}") == 1
+    assert feed.value(f"training.enrolments:2026-01:{TOLUCA}") == 2
+    assert feed.cell(f"training.enrolments:2026-01:{METEPEC}") is None
     published = feed_records(feed.take_outbox())
-    assert state not in published  # the state's count did not change
+    assert not [key for key in published if key.startswith("training.enrolments:2026")]
     assert feed.cell(state).revision == 1
 
 

@@ -24,6 +24,8 @@ from sqlmodel import Session, SQLModel
 from convenio_chassis.tracing import current_trace_headers
 
 from .tables import (
+    EARLIEST,
+    LATEST,
     AttendanceFact,
     CompetencyFact,
     CourseDim,
@@ -35,6 +37,7 @@ from .tables import (
     InstructorCertification,
     OfferingDim,
     OfferingInstructor,
+    OfficerAssignment,
     OfficerDim,
     OutcomeFact,
     PerformanceFact,
@@ -81,6 +84,8 @@ VOIDABLE: dict[str, type[SQLModel]] = {
 OFFICER_ATTRIBUTES = ("municipality", "level", "sex", "status")
 
 Dirty = dict[tuple[str, int], dict[str, str]]
+Since = dict[str, dt.date | None]
+"""Officer -> the first day their counting changed from (None: every period)."""
 """(family, year) -> the trace context of one event that touched it."""
 
 
@@ -267,7 +272,7 @@ def flush(session: Session, buffer: FactBuffer, track: bool = True) -> tuple[Dir
             write_span(session, after)
     changed_officers = _write_officers(session, buffer)
     for table, rows in buffer.dimensions.items():
-        if table is not OfficerDim:
+        if table not in (OfficerDim, OfficerAssignment):
             upsert(session, table, list(rows.values()))
     for table, partial_rows in buffer.partial.items():
         if table is not OfficerDim:
@@ -316,33 +321,109 @@ def _complete_outcomes(session: Session) -> None:
     )
 
 
-def _write_officers(session: Session, buffer: FactBuffer) -> list[str]:
-    """Upsert officers whose attributes changed; return their ids."""
+def _write_officers(session: Session, buffer: FactBuffer) -> Since:
+    """Upsert officers and their assignments; return, per officer whose counting changed, the
+    first day it changed from (None: every period, e.g. a new officer)."""
+    since: Since = {}
     full = buffer.dimensions.get(OfficerDim, {})
     partial = buffer.partial.get(OfficerDim, {})
     ids = [k[0] for k in (*full, *partial)]
-    if not ids:
-        return []
-    current: dict[str, tuple[Any, ...]] = {}
-    t = OfficerDim.__table__  # type: ignore[attr-defined]
-    for part in chunks(ids):
-        query = select(t.c.officer_id, *(t.c[a] for a in OFFICER_ATTRIBUTES))
-        current |= {
-            r[0]: tuple(r[1:]) for r in session.execute(query.where(t.c.officer_id.in_(part)))
-        }
-    changed_full = [
-        row
-        for (oid,), row in full.items()
-        if current.get(oid) != tuple(row[a] for a in OFFICER_ATTRIBUTES)
-    ]
-    changed_partial = [
-        {"officer_id": oid, **row}
-        for (oid,), row in partial.items()
-        if oid in current and _differs(current[oid], row)
-    ]
-    upsert(session, OfficerDim, changed_full)
-    amend(session, OfficerDim, changed_partial)
-    return [r["officer_id"] for r in (*changed_full, *changed_partial)]
+    if ids:
+        current: dict[str, tuple[Any, ...]] = {}
+        t = OfficerDim.__table__  # type: ignore[attr-defined]
+        for part in chunks(ids):
+            query = select(t.c.officer_id, *(t.c[a] for a in OFFICER_ATTRIBUTES))
+            current |= {
+                r[0]: tuple(r[1:]) for r in session.execute(query.where(t.c.officer_id.in_(part)))
+            }
+        changed_full = [
+            row
+            for (oid,), row in full.items()
+            if current.get(oid) != tuple(row[a] for a in OFFICER_ATTRIBUTES)
+        ]
+        changed_partial = [
+            {"officer_id": oid, **row}
+            for (oid,), row in partial.items()
+            if oid in current and _differs(current[oid], row)
+        ]
+        upsert(session, OfficerDim, changed_full)
+        amend(session, OfficerDim, changed_partial)
+        sex = OFFICER_ATTRIBUTES.index("sex")
+        for row in changed_full:  # the assignment rows say where and how; the dimension, who
+            known = current.get(row["officer_id"])
+            if known is None or known[sex] != row["sex"]:
+                since[row["officer_id"]] = None
+    for oid, day in _write_assignments(session, buffer).items():
+        if oid not in since or day is None:
+            since[oid] = day
+        else:
+            known_day = since[oid]
+            since[oid] = day if known_day is None else min(day, known_day)
+    return since
+
+
+ASSIGNMENT = ("municipality", "level", "status")
+ASSIGNMENT_COLUMNS = (
+    "officer_id",
+    "valid_from",
+    "join_from",
+    "valid_to",
+    *ASSIGNMENT,
+    "registration",
+    "as_of",
+)
+
+
+def _write_assignments(session: Session, buffer: FactBuffer) -> Since:
+    """Merge the batch's assignments into each officer's history (a registration replaces the
+    officer's earlier registration row; a change on a day replaces that day's), rederive each
+    row's ``join_from`` and ``valid_to``, and return the first day each officer's assignment in
+    force changed on (None: from the start)."""
+    new = buffer.dimensions.get(OfficerAssignment, {})
+    if not new:
+        return {}
+    t = OfficerAssignment.__table__  # type: ignore[attr-defined]
+    officers = sorted({oid for oid, _ in new})
+    stored: dict[str, dict[dt.date, dict[str, Any]]] = defaultdict(dict)
+    for part in chunks(officers):
+        query = select(*(t.c[c] for c in ASSIGNMENT_COLUMNS)).where(t.c.officer_id.in_(part))
+        for r in session.execute(query):
+            stored[r[0]][r[1]] = dict(zip(ASSIGNMENT_COLUMNS, r, strict=True))
+    merged = {oid: {d: dict(r) for d, r in rows.items()} for oid, rows in stored.items()}
+    for (oid, day), row in new.items():
+        rows = merged.setdefault(oid, {})
+        if row["registration"]:
+            for other in [d for d, r in rows.items() if r["registration"] and d != day]:
+                del rows[other]
+        rows[day] = dict(row)
+    since: Since = {}
+    writes: list[dict[str, Any]] = []
+    gone: list[tuple[str, dt.date]] = []
+    for oid in officers:
+        before, after = stored.get(oid, {}), merged[oid]
+        days = sorted(after)
+        for i, day in enumerate(days):
+            row = after[day]
+            row["join_from"] = EARLIEST if i == 0 else day
+            row["valid_to"] = days[i + 1] if i + 1 < len(days) else LATEST
+            if before.get(day) != row:
+                writes.append({c: row[c] for c in ASSIGNMENT_COLUMNS})
+        gone += [(oid, d) for d in before if d not in after]
+        moved = [
+            d
+            for d in set(before) | set(after)
+            if d not in before
+            or d not in after
+            or any(before[d][a] != after[d][a] for a in ASSIGNMENT)
+        ]
+        if moved:
+            first = min(moved)
+            earliest_known = min(before) if before else None
+            since[oid] = None if earliest_known is None or first <= earliest_known else first
+    for oid, day in gone:
+        session.execute(t.delete().where(t.c.officer_id == oid, t.c.valid_from == day))
+    upsert(session, OfficerAssignment, writes)
+    return since
 
 
 def _differs(current: tuple[Any, ...], change: dict[str, Any]) -> bool:
@@ -392,24 +473,32 @@ def _mark_history(buffer: FactBuffer, span: Span, dirty: Dirty) -> None:
 
 
 def _mark_officers(
-    session: Session, officers: list[str], span: Span, buffer: FactBuffer, dirty: Dirty
+    session: Session, since: Since, span: Span, buffer: FactBuffer, dirty: Dirty
 ) -> None:
-    """An officer's new municipality, level, sex or status moves every figure counting them."""
-    if not officers:
+    """An officer's new assignment moves the figures counting them from the day it takes
+    effect on (ADR 0095): stocks of the years from then on, and the years of the officer's
+    facts from then on. A new officer, or a new sex, moves every figure counting them."""
+    if not since:
         return
-    trace = buffer.traces.get(OfficerDim, {})
+    trace = buffer.traces.get(OfficerDim) or buffer.traces.get(OfficerAssignment, {})
+    from_year: dict[int, list[str]] = defaultdict(list)
+    for oid, day in since.items():
+        from_year[0 if day is None else day.year].append(oid)
+    first = min(from_year)
     for year in span.years():
-        for family in OFFICER_FAMILIES:
-            dirty.setdefault((family, year), trace)
+        if year >= first:
+            for family in OFFICER_FAMILIES:
+                dirty.setdefault((family, year), trace)
     for table in OFFICER_FLOWS:
         t = table.__table__  # type: ignore[attr-defined]
-        for part in chunks(officers):
-            years = session.execute(
-                select(t.c.year).where(t.c.officer_id.in_(part)).distinct()
-            ).scalars()
-            for year in years:
-                for family in FAMILIES_OF[table]:
-                    dirty.setdefault((family, int(year)), trace)
+        for start, officers in from_year.items():
+            for part in chunks(officers):
+                query = select(t.c.year).where(t.c.officer_id.in_(part))
+                if start:
+                    query = query.where(t.c.year >= str(start))
+                for year in session.execute(query.distinct()).scalars():
+                    for family in FAMILIES_OF[table]:
+                        dirty.setdefault((family, int(year)), trace)
 
 
 def _mark_span(before: Span, after: Span, dirty: Dirty) -> None:

@@ -20,6 +20,7 @@ from ..domain.feed import as_datetime
 from ..domain.periods import PERIOD_TYPES
 from ..domain.perturbation import salt
 from ..domain.stock import (
+    Assignment,
     Certification,
     Eligibility,
     FindingDates,
@@ -39,6 +40,7 @@ from .tables import (
     InstructorCertification,
     OfferingDim,
     OfferingInstructor,
+    OfficerAssignment,
     OfficerDim,
     OutcomeFact,
     PerformanceFact,
@@ -71,6 +73,8 @@ class FlowSource:
     counted: Callable[[T], dict[str, ColumnElement[bool]]] = lambda t: {}
     """Which records each measure counts (a measure not named counts every record): the
     measure's cell key sums those records' keys (ADR 0070)."""
+    day: Callable[[T], ColumnElement[Any]] | None = None
+    """The fact's date: the officer counts under the assignment in force on it (ADR 0095)."""
 
 
 def _certified_instructor(t: T) -> ColumnElement[bool]:
@@ -87,7 +91,11 @@ def _certified_instructor(t: T) -> ColumnElement[bool]:
 
 
 FLOWS: dict[str, FlowSource] = {
-    "enrolment": FlowSource(_t(EnrolmentFact), lambda t: {"enrolments": func.count()}),
+    "enrolment": FlowSource(
+        _t(EnrolmentFact),
+        lambda t: {"enrolments": func.count()},
+        day=lambda t: t.c.enrolled_on,
+    ),
     "outcome": FlowSource(
         _t(OutcomeFact),
         lambda t: {
@@ -107,6 +115,7 @@ FLOWS: dict[str, FlowSource] = {
             "completed": t.c.outcome == "completed",
             "withdrawn": t.c.outcome == "withdrawn",
         },
+        day=lambda t: t.c.ended_on,
     ),
     "attendance": FlowSource(
         _t(AttendanceFact),
@@ -123,6 +132,7 @@ FLOWS: dict[str, FlowSource] = {
             "attended_min": t.c.status.in_(ATTENDED),
             "trained": t.c.status.in_(ATTENDED),
         },
+        day=lambda t: t.c.session_date,
     ),
     "competency": FlowSource(
         _t(CompetencyFact),
@@ -141,6 +151,7 @@ FLOWS: dict[str, FlowSource] = {
             "first_passed": and_(t.c.attempt == 1, t.c.passed.is_(True)),
             "reevaluations": t.c.attempt > 1,
         },
+        day=lambda t: t.c.evaluated_on,
     ),
     "performance": FlowSource(
         _t(PerformanceFact),
@@ -148,6 +159,7 @@ FLOWS: dict[str, FlowSource] = {
         {"band": lambda t: t.c.band},
         where=lambda t, o: [],
         counted=lambda t: {"passed": t.c.passed.is_(True)},
+        day=lambda t: t.c.evaluated_on,
     ),
     "alerts": FlowSource(
         _t(ExpiryAlertFact),
@@ -157,6 +169,7 @@ FLOWS: dict[str, FlowSource] = {
             "window": lambda t: cast(t.c.days_left, String),
         },
         where=lambda t, o: [],
+        day=lambda t: t.c.alerted_on,
     ),
     "cascade": FlowSource(
         _t(OutcomeFact),
@@ -164,9 +177,10 @@ FLOWS: dict[str, FlowSource] = {
         where=lambda t, o: [
             t.c.voided.is_(False),
             t.c.outcome == "completed",
-            o.c.level == "municipal",
+            o.c.level == "municipal",  # o: the assignment in force on the fact's date
             _certified_instructor(t),
         ],
+        day=lambda t: t.c.ended_on,
     ),
     "feedback": FlowSource(
         _t(FeedbackFact),
@@ -218,13 +232,13 @@ def flow_grains(session: Session, family: str, year: int) -> list[Grain]:
 def _grains(
     session: Session, source: FlowSource, year: int, kind: str, dimension: str | None
 ) -> list[Grain]:
-    t, o = source.table, _t(OfficerDim)
+    t, o, a = source.table, _t(OfficerDim), _t(OfficerAssignment)
     period = t.c[kind]
     keys: list[ColumnElement[Any]] = [period]
     if dimension is not None:
         keys.append(source.dimensions[dimension](t))
     elif source.by_officer:
-        keys += [o.c.municipality, o.c.level, o.c.sex]
+        keys += [a.c.municipality, a.c.level, o.c.sex]
     measures = source.measures(t)
     record_key = o.c.record_key if source.by_officer else t.c.record_key
     counted = source.counted(t)
@@ -238,11 +252,15 @@ def _grains(
     ]
     joined = source.join(t) if source.join is not None else t
     if source.by_officer:
-        joined = joined.join(o, o.c.officer_id == t.c.officer_id)
+        assert source.day is not None, "a flow by officer needs the fact's date"
+        day = source.day(t)
+        joined = joined.join(o, o.c.officer_id == t.c.officer_id).join(
+            a, and_(a.c.officer_id == t.c.officer_id, a.c.join_from <= day, a.c.valid_to > day)
+        )
     query = (
         select(*columns)
         .select_from(joined)
-        .where(t.c.year == str(year), *source.where(t, o))
+        .where(t.c.year == str(year), *source.where(t, a))
         .group_by(*keys)
     )
     names = list(measures)
@@ -265,12 +283,17 @@ def _grains(
     return out
 
 
-def officers(session: Session, active_only: bool) -> dict[str, Officer]:
-    o = _t(OfficerDim)
-    query = select(o.c.officer_id, o.c.municipality, o.c.level, o.c.sex, o.c.record_key)
-    if active_only:
-        query = query.where(o.c.status == "activo")
-    return {r[0]: Officer(r[0], int(r[1]), r[2], r[3], int(r[4])) for r in session.execute(query)}
+def officers(session: Session) -> dict[str, Officer]:
+    """Every registered officer with their assignment history, oldest first."""
+    o, a = _t(OfficerDim), _t(OfficerAssignment)
+    timelines: dict[str, list[Assignment]] = {}
+    query = select(a.c.officer_id, a.c.valid_from, a.c.municipality, a.c.level, a.c.status)
+    for r in session.execute(query.order_by(a.c.officer_id, a.c.valid_from)):
+        timelines.setdefault(r[0], []).append(Assignment(r[1], int(r[2]), r[3], r[4]))
+    return {
+        r[0]: Officer(r[0], r[1], int(r[2]), tuple(timelines.get(r[0], ())))
+        for r in session.execute(select(o.c.officer_id, o.c.sex, o.c.record_key))
+    }
 
 
 def histories(session: Session) -> dict[str, History]:

@@ -34,6 +34,34 @@ class OfficerDim(SQLModel, table=True):
     """The officer's cell-key record key (0-255, ``domain.perturbation.record_key``)."""
 
 
+EARLIEST = dt.date(1900, 1, 1)
+"""The start of an assignment whose date is not known (a registration without
+``registered_on``): the officer counts in every period, as before the date was sent."""
+LATEST = dt.date(9999, 12, 31)
+
+
+class OfficerAssignment(SQLModel, table=True):
+    """One officer's assignment from ``valid_from`` until the next one starts (ADR 0095): the
+    registration, then each change. ``officer_dim`` holds only the current one.
+
+    ``valid_to`` is the next row's ``valid_from`` (``LATEST`` for the last row), and
+    ``join_from`` is ``valid_from`` except on the first row, where it is ``EARLIEST``: a flow
+    fact dated before the registration still counts under the first assignment. Both are
+    derived by the flush from the rows of the officer."""
+
+    __tablename__ = "officer_assignment"
+
+    officer_id: str = Field(primary_key=True, max_length=36)
+    valid_from: dt.date = Field(primary_key=True)
+    join_from: dt.date = EARLIEST
+    valid_to: dt.date = LATEST
+    municipality: int
+    level: str = Field(max_length=10)
+    status: str = Field(max_length=12)
+    registration: bool = False
+    as_of: int = _micros()
+
+
 class CourseDim(SQLModel, table=True):
     __tablename__ = "course_dim"
 
@@ -293,6 +321,7 @@ class FeedMark(SQLModel, table=True):
 
 FACT_TABLES = (
     OfficerDim,
+    OfficerAssignment,
     CourseDim,
     OfferingDim,
     OfferingInstructor,

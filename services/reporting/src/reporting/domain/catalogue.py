@@ -186,16 +186,16 @@ def _share(
 _COVERAGE = (
     "Share of active officers whose {what} component of the CUP is approved and in force on the "
     "last day of the period: the latest status reported on or before that day is "
-    "aprobatoria_vigente and its validity has not ended. Officers are attributed to their "
-    "current assignment; the denominator is every active officer in the cell."
+    "aprobatoria_vigente and its validity has not ended. The denominator is every officer "
+    "registered and active on that day, under the assignment in force that day."
 )
 
 INDICATORS: tuple[Indicator, ...] = (
     _count(
         "training.enrolments",
         "Enrolments",
-        "Enrolments created in the period (by enrolment date), attributed to the municipality, "
-        "level and sex of the enrolled officer's current assignment.",
+        "Enrolments created in the period (by enrolment date), attributed to the municipality "
+        "and level of the enrolled officer's assignment on the enrolment date.",
         "enrolments",
         "enrolment",
         "enrolments",
@@ -350,7 +350,8 @@ INDICATORS: tuple[Indicator, ...] = (
     _share(
         "cup.eligibility",
         "CUP eligibility",
-        "Share of active officers eligible for the CUP on the last day of the period (every "
+        "Share of the officers registered and active on the last day of the period who are "
+        "eligible for the CUP on that day (every "
         "component approved and in force, as reported by evaluation).",
         "cup",
         "eligible",

@@ -21,13 +21,38 @@ APPROVED = "aprobatoria_vigente"
 COMPONENTS = ("FI", "C3", "CB", "ED")
 
 
+ACTIVE = "activo"
+
+
 @dataclass(frozen=True)
-class Officer:
-    officer_id: str
+class Assignment:
+    """Where and how an officer served from ``valid_from`` until the next assignment."""
+
+    valid_from: dt.date
     municipality: int
     level: str
+    status: str = ACTIVE
+
+
+@dataclass(frozen=True)
+class Officer:
+    """One officer, with their assignments oldest first (ADR 0095)."""
+
+    officer_id: str
     sex: str
     record_key: int = 0
+    assignments: tuple[Assignment, ...] = ()
+
+    def on(self, day: dt.date) -> Assignment | None:
+        """The assignment in force on ``day``; None before the officer joined the roster."""
+        seen = bisect_right([a.valid_from for a in self.assignments], day)
+        return self.assignments[seen - 1] if seen else None
+
+    def counted_on(self, day: dt.date) -> Assignment | None:
+        """The assignment a stock counts the officer under on ``day``: registered by then and
+        active on it (an officer on baja or suspended is not in the population)."""
+        assignment = self.on(day)
+        return assignment if assignment is not None and assignment.status == ACTIVE else None
 
 
 @dataclass(frozen=True, order=True)
@@ -83,14 +108,18 @@ def cup_grains(
     periods: Sequence[Period],
     window_days: int,
 ) -> list[Grain]:
-    """Coverage, eligibility and the expiry pipeline of active officers, per period."""
+    """Coverage, eligibility and the expiry pipeline, per period, of the officers registered
+    and active on its last day, under the assignment in force that day (ADR 0095)."""
     days = sorted({p.last_day for p in periods})
     by_day: dict[dt.date, dict[tuple[int, str, str], Tally]] = {d: {} for d in days}
     empty = History()
     for officer in officers:
         timelines = _timelines(histories.get(officer.officer_id, empty))
-        group = (officer.municipality, officer.level, officer.sex)
         for day in days:
+            assignment = officer.counted_on(day)
+            if assignment is None:
+                continue
+            group = (assignment.municipality, assignment.level, officer.sex)
             tally = by_day[day].setdefault(group, Tally())
             tally.add(_officer_on(timelines, day, window_days, officer.record_key))
     return [
@@ -138,7 +167,8 @@ def renewal_grains(
     officers: Mapping[str, Officer], histories: Mapping[str, History], horizon: dt.date
 ) -> list[Grain]:
     """Each approved validity that ended by ``horizon``, and whether a newer approval was
-    reported on or before the day it ended."""
+    reported on or before the day it ended, under the officer's assignment on that day (not
+    counted if it ended before the officer was registered)."""
     groups: dict[tuple[str, int, str, str], tuple[Tally, set[str]]] = {}
     by_component: dict[tuple[str, str], tuple[Tally, set[str]]] = {}
     for officer_id, history in histories.items():
@@ -147,8 +177,11 @@ def renewal_grains(
             continue
         for component, records in history.components.items():
             for ends, renewed, as_of in _validities(records, horizon):
+                assignment = officer.on(ends)
+                if assignment is None:
+                    continue
                 for period in periods_of(ends):
-                    key = (period.label, officer.municipality, officer.level, officer.sex)
+                    key = (period.label, assignment.municipality, assignment.level, officer.sex)
                     due = (officer_id, officer.record_key, renewed, as_of)
                     _count_due(groups, key, *due)
                     _count_due(by_component, (period.label, component), *due)

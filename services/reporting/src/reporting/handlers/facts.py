@@ -35,6 +35,7 @@ from convenio_contracts.evaluation import (
 
 from ..adapters.facts import FactBuffer
 from ..adapters.tables import (
+    EARLIEST,
     AttendanceFact,
     CompetencyFact,
     CourseDim,
@@ -46,6 +47,7 @@ from ..adapters.tables import (
     InstructorCertification,
     OfferingDim,
     OfferingInstructor,
+    OfficerAssignment,
     OfficerDim,
     OutcomeFact,
     PerformanceFact,
@@ -96,6 +98,18 @@ def officer_registered(buf: FactBuffer, f: OfficerRegistered, event: CloudEvent)
         "record_key": record_key(f.officer_id),
     }
     buf.dimension(OfficerDim, row)
+    buf.dimension(
+        OfficerAssignment,
+        {
+            "officer_id": f.officer_id,
+            "valid_from": f.registered_on or EARLIEST,
+            "municipality": f.municipality,
+            "level": f.level.value,
+            "status": "activo",
+            "registration": True,
+            "as_of": row["as_of"],
+        },
+    )
 
 
 @_fact(OfficerAssignmentChanged)
@@ -108,6 +122,10 @@ def assignment_changed(buf: FactBuffer, f: OfficerAssignmentChanged, event: Clou
         "as_of": micros_of(event.time),
     }
     buf.amend(OfficerDim, row)
+    buf.dimension(
+        OfficerAssignment,
+        {**row, "valid_from": f.effective_on, "registration": False},
+    )
 
 
 @_fact(CoursePublished)

@@ -28,12 +28,10 @@ class Loader:
         return queries.histories(self.session)
 
     @cached_property
-    def all_officers(self) -> dict[str, stock.Officer]:
-        return queries.officers(self.session, active_only=False)
-
-    @cached_property
-    def active_officers(self) -> dict[str, stock.Officer]:
-        return queries.officers(self.session, active_only=True)
+    def officers(self) -> dict[str, stock.Officer]:
+        """Every officer with their assignment history: each stock picks, per period, those
+        registered and active in it (ADR 0095)."""
+        return queries.officers(self.session)
 
     @cached_property
     def certifications(self) -> list[stock.Certification]:
@@ -58,14 +56,14 @@ def compute(
             return {}
         periods = overlapping(year, first, span.horizon)
         grains = stock.cup_grains(
-            loader.active_officers.values(),
+            loader.officers.values(),
             loader.histories,
             periods,
             settings.expiry_window_days,
         )
         return roll_up(grains, spec.shape)
     if family == "renewal":
-        grains = stock.renewal_grains(loader.all_officers, loader.histories, span.horizon)
+        grains = stock.renewal_grains(loader.officers, loader.histories, span.horizon)
         return roll_up((g for g in grains if parse_period(g.period).year == year), spec.shape)
     if family == "instructors":
         certified = loader.certifications
