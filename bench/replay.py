@@ -224,7 +224,8 @@ def _by_service(bootstrap: str, workdir: Path, databases: Databases, timeout_s: 
 
 EXACT = {"REPORTING_DISCLOSURE_CONTROL": "none"}
 """The replay reconciles the feed's enrolments with the facts sent, exactly: the cell-key noise
-(ADR 0070) would make them differ by design. Its cost per fact is one more sum per cell."""
+(ADR 0070) would make them differ by design. Its cost per fact is measured by `python -m
+bench.offline`, which runs reporting with its default settings (the cell-key method)."""
 
 
 def _by_command(bootstrap: str, workdir: Path, databases: Databases, timeout_s: float) -> Rebuilt:
