@@ -385,7 +385,7 @@ class Watcher:
     def rejection(self, ce_id: str) -> dict[str, Any] | None:
         for r in self.on("intake.rejections.v1"):
             body = json.loads(r.value)
-            if body["rejected_event_id"] == ce_id:
+            if body.get("rejected_event_id") == ce_id:  # a dead-letter notice has none
                 return dict(body)
         return None
 

@@ -121,6 +121,48 @@ def test_garbage_and_a_missing_field_land_in_the_dead_letter_topic_with_reasons(
     assert reasons["malformed_payload"]["dlq.original.topic"] == b"enrolment.intake.v1"
 
 
+def test_each_dead_letter_gives_its_publisher_a_notice_without_the_payload(stack, scenario) -> None:
+    """ADR 0098: the publisher cannot read the DLQ, so intake.rejections.v1 tells it why and
+    where each of its records was dead-lettered, with its ce_id, and nothing of the record."""
+    dlq = "enrolment.enrolment.intake.v1.dlq"
+    letters = eventually(
+        lambda: len(read(stack.bootstrap, dlq)) >= 2 and read(stack.bootstrap, dlq)
+    )
+
+    def notices() -> list[Any]:
+        records = read(stack.bootstrap, "intake.rejections.v1")
+        return [
+            r
+            for r in records
+            if dict(r.headers)["ce_type"] == b"mx.convenio.enrolment.intake.dead_lettered.v1"
+        ]
+
+    told = eventually(lambda: len(notices()) >= 2 and notices())
+    by_position = {}
+    for record in told:
+        notice = json.loads(record.value)
+        by_position[(notice["original_partition"], notice["original_offset"])] = (record, notice)
+    assert len(by_position) == len(told) == 2
+    for letter in letters:
+        headers = dict(letter.headers)
+        position = int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"])
+        record, notice = by_position[position]
+        assert notice["reason"] == headers["dlq.reason"].decode()
+        assert notice["original_topic"] == "enrolment.intake.v1"
+        assert notice["original_event_id"] == headers["ce_id"].decode()
+        assert notice["original_source"] == headers["ce_source"].decode()
+        assert record.key == headers["ce_id"]
+        # Nothing of the record: its payload (the garbage, the officer's name and CUIP), its
+        # key, and the error detail (which quotes the payload) are only in the dead letter.
+        sent = record.value + b"".join(v for _, v in record.headers)
+        for secret in (b"garbage", b"PNG", agency.name_of(99).encode(), headers["dlq.error"]):
+            assert secret not in sent
+        assert agency.cuip_of(99).encode() not in sent
+    reasons = {n["reason"]: n for _, n in by_position.values()}
+    assert set(reasons) == {"malformed_payload", "contract_violation"}
+    assert reasons["contract_violation"]["original_event_id"] == scenario["missing_field_id"]
+
+
 def test_evaluation_recorded_the_officers_and_enrolments(stack, scenario) -> None:
     def handled() -> float:
         return _metric_sum(_metrics(stack, "evaluation"), "convenio_records_handled_total")

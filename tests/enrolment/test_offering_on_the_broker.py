@@ -161,7 +161,10 @@ async def drive(bootstrap: str) -> Scenario:
         )
         await agency.send_raw(bootstrap, ENROLMENT_INTAKE.name, b"{not json", [])
         await a.answered("refusals after the close")
-        await watcher.until("the dead letter", lambda w: w.on(DLQ))
+        await watcher.until(
+            "the dead letter and its notice",
+            lambda w: w.on(DLQ) and w.facts("intake.dead_lettered"),
+        )
         return Scenario(watcher, a.refused)
 
 
@@ -226,7 +229,10 @@ def test_every_refusal_comes_back_on_the_rejection_topic_with_its_reason(scenari
         assert (rejection["reason"], rejection["rejected_event_type"]) == (reason, ce_type)
         assert rejection["message"]
     assert {reason for _, reason in scenario.refused.values()} == EVERY_ENROLMENT_REASON
-    assert len(scenario.watcher.on("intake.rejections.v1")) == len(scenario.refused)
+    answers = scenario.watcher.on("intake.rejections.v1")
+    refusals = [r for r in answers if dict(r.headers)["ce_type"].endswith(b".intake.rejected.v1")]
+    assert len(refusals) == len(scenario.refused)
+    assert len(answers) == len(scenario.refused) + 1  # and the malformed record's notice
 
 
 def test_completion_facts_follow_the_registers(scenario, service, evaluator) -> None:
@@ -265,7 +271,15 @@ def test_the_correction_voids_the_published_fact(scenario, service, evaluator) -
 
 def test_a_malformed_record_is_dead_lettered(scenario) -> None:
     [letter] = scenario.watcher.on(DLQ)
-    assert dict(letter.headers)["dlq.original.topic"] == ENROLMENT_INTAKE.name.encode()
+    headers = dict(letter.headers)
+    assert headers["dlq.original.topic"] == ENROLMENT_INTAKE.name.encode()
+    # Its publisher is told (ADR 0098): no ce_id, so the notice names the record's position.
+    [notice] = scenario.watcher.facts("intake.dead_lettered")
+    position = int(headers["dlq.original.partition"]), int(headers["dlq.original.offset"])
+    assert (notice["original_partition"], notice["original_offset"]) == position
+    assert notice["reason"] == headers["dlq.reason"].decode() == "missing_header"
+    assert notice["original_event_id"] is None
+    assert notice["notice_key"] == f"{ENROLMENT_INTAKE.name}:{position[0]}:{position[1]}"
 
 
 def test_the_read_api_shows_the_record_and_the_fill_rate(scenario, service, evaluator) -> None:

@@ -184,6 +184,8 @@ class Outcome:
     recovery_s: float | None
     quiescent_after_s: float
     checks: dict[str, int] = field(default_factory=dict)
+    noticed: int = 0
+    """Distinct dead-letter notices on intake.rejections.v1 (ADR 0098): one per dead letter."""
 
     def save(self) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -250,7 +252,13 @@ def verify(
             and c["period_type"] == "month"
         )
     )
-    rejections = asyncio.run(agency.read_all(stack.bootstrap, "intake.rejections.v1", idle_ms=1000))
+    answers = asyncio.run(agency.read_all(stack.bootstrap, "intake.rejections.v1", idle_ms=1000))
+    notices = {
+        dict(r.headers)["ce_id"]
+        for r in answers
+        if dict(r.headers)["ce_type"].endswith(b".intake.dead_lettered.v1")
+    }
+    rejections = [r for r in answers if dict(r.headers)["ce_type"].endswith(b".intake.rejected.v1")]
     letters = asyncio.run(
         agency.read_all(stack.bootstrap, "enrolment.enrolment.intake.v1.dlq", idle_ms=1000)
     )
@@ -274,6 +282,7 @@ def verify(
         recovery_s,
         round(quiet, 1),
         checks,
+        len(notices),
     )
     outcome.save()
     return outcome

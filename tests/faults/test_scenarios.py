@@ -213,6 +213,7 @@ def test_g_a_flood_from_one_source_is_quarantined_while_other_sources_flow(stack
     )
     assert_exact(outcome)
     assert outcome.dead_lettered_poison == 320 + len(paused), "every garbage record kept once"
+    assert outcome.noticed == 320 + len(paused), "every dead letter noticed once"
     letters = asyncio.run(agency.read_all(stack.bootstrap, "enrolment.enrolment.intake.v1.dlq"))
     by_origin = {_origin(r): dict(r.headers) for r in letters}
     reasons = Counter(h["dlq.reason"].decode() for h in by_origin.values())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from convenio_chassis.quarantine import QUARANTINED_REASON
 from convenio_contracts import envelope, guide
 from convenio_contracts.rejections import RejectionReason
 from convenio_contracts.topics import topic_for
@@ -37,6 +38,8 @@ def test_every_dead_letter_reason_the_code_can_give_is_documented() -> None:
         re.findall(r'DeadLetter\(\s*"([a-z_]+)"', (CHASSIS / "consumer.py").read_text())
     )
     assert consumer_codes, "the chassis consumer no longer names its dead-letter reasons"
+    # a paused source's records: the consumer names this one by its constant
+    consumer_codes.add(QUARANTINED_REASON)
     assert table_codes("dead letter") == envelope_codes | consumer_codes
 
 

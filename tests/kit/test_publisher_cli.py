@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from aiokafka.structs import ConsumerRecord
 from typer.testing import CliRunner
 
 from bench import register
+from convenio_chassis.notices import notice_row
 from convenio_contracts.topics import topic_for
-from convenio_publisher import records
-from convenio_publisher.cli import Exit, app
+from convenio_publisher import broker, records
+from convenio_publisher.cli import Exit, _by_reason, app
 
 runner = CliRunner()
 
@@ -119,3 +124,50 @@ def test_since_accepts_durations_and_instants() -> None:
 
     assert parse_since("2026-03-02T10:00:00+00:00").isoformat() == "2026-03-02T10:00:00+00:00"
     assert parse_since("30m") < parse_since("1m")
+
+
+def _as_read(row: Any) -> ConsumerRecord[bytes, bytes]:
+    """An outbox row as the CLI's consumer reads it from the topic."""
+    value = row.value or b""
+    return ConsumerRecord(
+        row.topic, 0, 0, 1_700_000_000_000, 0, row.key, value, None, 0, len(value),
+        row.header_list(),
+    )  # fmt: skip
+
+
+def test_a_dead_letter_notice_is_read_as_dead_lettered_with_the_records_ce_id() -> None:
+    """What the summary counts as dead-lettered (ADR 0098): the chassis's notice of one of the
+    CLI's records, read back as a ``dead_lettered`` answer naming that record's ce_id."""
+    ce_id = "01932f6e-7c4a-7b7e-9a1d-2f3e4d5c6b7a"
+    garbage = SimpleNamespace(
+        topic="enrolment.intake.v1",
+        partition=4,
+        offset=77,
+        key=b"k",
+        value=b"{",
+        headers=[
+            ("ce_id", ce_id.encode()),
+            ("ce_type", b"mx.convenio.enrolment.course.publish.v1"),
+        ],
+    )
+    row = notice_row("enrolment", "/convenio/enrolment", garbage, "malformed_payload")
+    assert row is not None
+    answer = broker._rejection(_as_read(row))
+    assert answer is not None
+    assert (answer.kind, answer.rejected_event_id, answer.reason, answer.service) == (
+        broker.DEAD_LETTERED,
+        ce_id,
+        "malformed_payload",
+        "enrolment",
+    )
+    assert answer.message == "dead-lettered at enrolment.intake.v1[4]@77"
+
+
+def test_the_summary_counts_each_record_once_per_reason() -> None:
+    """The relay publishes at least once: a notice or a refusal read twice is one record."""
+    now = dt.datetime.now(dt.UTC)
+    found = [
+        broker.Rejection(now, ce_id, "t", reason, "", "enrolment", broker.DEAD_LETTERED)
+        for ce_id, reason in [("a", "handler_error"), ("a", "handler_error"), ("b", "x")]
+    ]
+    assert _by_reason(found) == {"handler_error": 1, "x": 1}

@@ -158,6 +158,7 @@ async def test_an_attendance_register_through_the_cli(
         assert rc == 4, text  # published, and some records refused
         assert (summary["records"], summary["published"]) == (rows, rows)
         assert summary["refused_by_reason"] == {"unknown_session": UNKNOWN}
+        assert summary["dead_lettered"] == 0, "validated records are never dead-lettered"
         await caught_up(bootstrap, ATTENDANCE)
         await watcher.until(
             "the register",

@@ -19,6 +19,7 @@ import pytest
 
 from convenio_contracts.acl import Operation, may
 from convenio_contracts.topics import Principal, all_topics
+from convenio_contracts.topics import topic as catalogue_topic
 from reporting.domain.perturbation import possible
 from secure_kafka import SecureKafka
 
@@ -175,6 +176,35 @@ def test_the_publisher_reads_the_refusal_of_its_command(
     )
     assert refusals, "no rejection reached the publisher"
     assert refusals[0]["reason"] == "unknown_officer"
+
+
+def test_the_publisher_reads_the_notice_of_its_dead_lettered_record(
+    secure_kafka: SecureKafka, scenario: dict[str, Any]
+) -> None:
+    """ADR 0098: the publisher may not read the dead-letter topic, but reads, as itself, the
+    notice of its malformed record: reason, position and ce_id, and not the payload."""
+    publisher = secure_kafka.client_options(P.AGENCY_PUBLISHER.value)
+    command = agency.register_officer(40, TOLUCA)
+    ce_id = dict(command.headers)["ce_id"]
+    payload = b"not json " + command.value  # quotes the officer's CURP and name
+    asyncio.run(
+        agency.send_raw(
+            secure_kafka.bootstrap, command.topic, payload, command.headers, auth=publisher
+        )
+    )
+    reader = Reader(secure_kafka, P.AGENCY_PUBLISHER)
+    notices = eventually(lambda: [r for r in reader.all("intake.rejections.v1") if r.key == ce_id])
+    assert notices, "no notice reached the publisher"
+    notice = json.loads(notices[0].value)
+    assert dict(notices[0].headers)["ce_type"] == b"mx.convenio.enrolment.intake.dead_lettered.v1"
+    assert (notice["reason"], notice["original_event_id"]) == ("malformed_payload", ce_id.decode())
+    assert notice["original_topic"] == command.topic
+    assert notice["original_partition"] in range(catalogue_topic(command.topic).partitions)
+    assert notice["original_offset"] >= 0
+    told = notices[0].value + b"".join(v for _, v in notices[0].headers)
+    sent = json.loads(command.value)
+    for secret in (sent["curp"], sent["cuip"], "not json"):
+        assert secret.encode() not in told
 
 
 def test_evaluation_consumed_the_facts_as_its_own_principal(

@@ -58,6 +58,13 @@ VALUES: dict[str, Any] = {
     "message": "officer CUIP0000000001 is not registered",
     "rejected_event_id": "01932f6e-7c4a-7b7e-9a1d-2f3e4d5c6b7a",
     "rejected_event_type": "mx.convenio.enrolment.enrolment.request.v1",
+    "notice_key": "01932f6e-7c4a-7b7e-9a1d-2f3e4d5c6b7a",
+    "original_topic": "enrolment.intake.v1",
+    "original_partition": 2,
+    "original_offset": 1187,
+    "original_event_id": "01932f6e-7c4a-7b7e-9a1d-2f3e4d5c6b7a",
+    "original_event_type": "mx.convenio.enrolment.enrolment.request.v1",
+    "original_source": "/agency/academia-toluca",
     "voided_event_id": "01932f6e-7c4a-7b7e-9a1d-2f3e4d5c6b7b",
     "voided_event_type": "mx.convenio.enrolment.attendance.recorded.v1",
     "voided_record_id": "att_0001",
@@ -96,6 +103,10 @@ DAY = "2026-03-02"
 INSTANT = "2026-03-02T10:00:00+00:00"
 
 OVERRIDES: dict[str, dict[str, Any]] = {
+    **{
+        f"mx.convenio.{service}.intake.dead_lettered.v1": {"reason": "contract_violation"}
+        for service in ("enrolment", "evaluation", "reporting")
+    },
     "mx.convenio.evaluation.cup_component.status_changed.v1": {
         "status": "aprobatoria_vigente",
         "previous_status": "sin_evaluacion",

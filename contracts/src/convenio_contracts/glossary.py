@@ -119,4 +119,12 @@ FIELDS: dict[str, str] = {
     "category": "Category of the finding.",
     "evidence": "What the finding rests on.",
     "attempt": "Number of this attempt at the competency, from 1.",
+    "notice_key": "The record key: the dead-lettered record's ce_id, or "
+    "topic:partition:offset when it had none.",
+    "original_topic": "Topic the dead-lettered record was read from.",
+    "original_partition": "Partition the dead-lettered record was read from.",
+    "original_offset": "Offset of the dead-lettered record in its partition.",
+    "original_event_id": "ce_id header of the dead-lettered record, if it had one.",
+    "original_event_type": "ce_type header of the dead-lettered record, if it had one.",
+    "original_source": "ce_source header of the dead-lettered record, if it had one.",
 }

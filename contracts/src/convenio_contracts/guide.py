@@ -124,6 +124,8 @@ DEAD_LETTER_REASONS: dict[str, str] = {
     "unexpected_event_type": "A valid type, but not one this topic carries: use the topic "
     "the catalogue (AsyncAPI) gives it.",
     "handler_error": "The service failed on it (our bug): tell the Convenio team the ce_id.",
+    "source_quarantined": "Your ce_source is paused by an operator after a flood of invalid "
+    "records: fix the sender, then ask the operators to resume it.",
 }
 
 

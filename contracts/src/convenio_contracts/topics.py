@@ -207,7 +207,7 @@ REPORTING_RESPONSES = Topic(
 INTAKE_REJECTIONS = Topic(
     name="intake.rejections.v1",
     partitions=3,
-    key="ce_id of the refused command",
+    key="ce_id of the refused or dead-lettered command (topic:partition:offset if it had none)",
     owner=Principal.SVC_ENROLMENT,
     extra_writers=(Principal.SVC_EVALUATION, Principal.SVC_REPORTING),
     readers=(
@@ -221,7 +221,12 @@ INTAKE_REJECTIONS = Topic(
         "enrolment.intake.rejected.v1",
         "evaluation.intake.rejected.v1",
         "reporting.intake.rejected.v1",
+        "enrolment.intake.dead_lettered.v1",
+        "evaluation.intake.dead_lettered.v1",
+        "reporting.intake.dead_lettered.v1",
     ),
+    description="Each publisher's feedback: refusals of its commands, and notices (no "
+    "payload) of its records that were dead-lettered.",
 )
 REPORTING_INDICATORS = Topic(
     name="reporting.indicators.v1",
@@ -311,6 +316,12 @@ def dead_letter_topics() -> tuple[Topic, ...]:
 
 def all_topics() -> tuple[Topic, ...]:
     return CATALOGUE + dead_letter_topics()
+
+
+def is_intake(t: Topic) -> bool:
+    """Written by someone outside the services (an agency, evaluator or analyst): a record
+    dead-lettered from such a topic earns its publisher a notice (ADR 0098)."""
+    return any(writer not in CONSUMER_GROUPS for writer in t.writers)
 
 
 def uncatalogued_event_types() -> set[str]:

@@ -105,8 +105,10 @@ def test_a_dead_letter_is_a_failed_span_and_continues_its_trace(
     assert span.status.status_code is StatusCode.ERROR
     assert span.status.description == "malformed_payload"
     assert parent_of(span) == agency.SENDER_SPAN
-    [dead] = outbox_rows(sessions)
-    assert traceparent_span(dict(dead.header_list())) == hex_span(span)
+    dead, notice = outbox_rows(sessions)
+    assert notice.topic == "intake.rejections.v1"
+    for row in (dead, notice):
+        assert traceparent_span(dict(row.header_list())) == hex_span(span)
 
 
 def test_a_failing_handler_marks_its_span_with_the_error_class_only(

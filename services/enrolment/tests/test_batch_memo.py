@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from convenio_chassis.consumer import batch_memo
 from convenio_chassis.migrations import CHASSIS_TABLES
+from convenio_chassis.notices import NOTICE_TYPES
 from convenio_contracts import Event
 from convenio_contracts.enrolment import RecordAttendance, VoidAttendance
 from enrolment.adapters import memo as keys
@@ -109,10 +110,15 @@ def _reset(process: Any) -> None:
 
 def _outcome(process: Any, cmd: Any, batches: list[list[Event]]) -> tuple[list[str], list[Any]]:
     """Facts and state after the setup and then ``batches``, random ids numbered in order of
-    appearance; dead letters left out."""
+    appearance; dead letters and their publisher's notices left out."""
     _reset(process)
     process(*setup(cmd))
-    rows = [r for batch in batches for r in process(*batch) if not r.topic.endswith(".dlq")]
+    rows = [
+        r
+        for batch in batches
+        for r in process(*batch)
+        if not r.topic.endswith(".dlq") and r.event_type not in NOTICE_TYPES
+    ]
     ids: dict[str, str] = {}
 
     def norm(value: Any) -> str:
@@ -203,7 +209,11 @@ def test_a_handler_raising_mid_batch_leaves_the_rest_of_the_batch_right(pipeline
     _explode_on(13, careful)
     assert _outcome(careful, cmd, [commands]) == expected
     rows = careful(*(cmd.attend(i, "S4", "late", 13) for i in (1, 2)))
-    assert [r.topic for r in rows] == ["enrolment.enrolment.intake.v1.dlq"] * 2
+    dead_letter, notice = "enrolment.enrolment.intake.v1.dlq", "intake.rejections.v1"
+    assert [r.topic for r in rows] == [dead_letter, notice] * 2
+    assert {r.event_type for r in rows if r.topic == notice} == {
+        "mx.convenio.enrolment.intake.dead_lettered.v1"
+    }
 
 
 def test_seats_counted_in_the_batch_never_exceed_capacity(process, cmd, summary) -> None:

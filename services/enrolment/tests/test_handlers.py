@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlmodel import select
 
@@ -173,6 +174,9 @@ def test_a_session_dated_outside_the_offering_refuses_the_whole_schedule(
 def test_a_record_that_breaks_the_contract_is_dead_lettered_not_rejected(process, cmd, raw) -> None:
     broken = raw(cmd.officer(1))
     broken.value = broken.value.replace(b"GOML850101HMCRRS09", b"NOT-A-CURP")
-    [row] = process(broken)
+    row, notice = process(broken)
     assert row.topic == "enrolment.enrolment.intake.v1.dlq"
     assert dict(row.header_list())["dlq.reason"] == b"contract_violation"
+    assert notice.topic == "intake.rejections.v1"
+    assert json.loads(notice.value)["reason"] == "contract_violation"
+    assert b"NOT-A-CURP" not in notice.value

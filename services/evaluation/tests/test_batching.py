@@ -165,15 +165,19 @@ def _swap(value: Any, n: int) -> Any:
     return value
 
 
+_PER_RUN = {"rejected_event_id", "notice_key", "original_event_id", "original_offset"}
+
+
 def _comparable(facts: list[Any], n: int) -> list[tuple[str, str, Any]]:
     """Topic, kind and data of each fact, in order within its topic (the order a consumer
-    sees); a rejection names its command by ce_id, which differs between the two runs."""
+    sees); a rejection or a dead-letter notice names its command by ce_id (and a notice by
+    offset too), which differ between the two runs."""
     return sorted(
         (
             (
                 f.topic,
                 f.kind,
-                _swap({k: v for k, v in f.data.items() if k != "rejected_event_id"}, n),
+                _swap({k: v for k, v in f.data.items() if k not in _PER_RUN}, n),
             )
             for f in facts
         ),

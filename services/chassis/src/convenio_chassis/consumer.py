@@ -30,6 +30,7 @@ from .db import SessionFactory, is_transient
 from .dlq import DeadLetter, DeadLetterBreaker, RawRecord, dead_letter_row, record_source
 from .logs import code_locations
 from .metrics import Metrics
+from .notices import notice_row
 from .observation import event_type_label, observed, raw_trace_headers
 from .outbox import outbox_values
 from .quarantine import QUARANTINED_REASON, Quarantine
@@ -304,6 +305,9 @@ class BatchProcessor:
         """Called inside the record's span: the dead letter continues its trace. ``judged`` is
         false for a paused source's record, which says nothing about how good its source is."""
         session.add(dead_letter_row(self.group, record, letter, current_trace_headers()))
+        notice = notice_row(self.group, self.source, record, letter.reason)
+        if notice is not None:
+            session.add(notice)  # the publisher's notice, in the dead letter's transaction
         outcome.dead_letters.append((record.topic, letter.reason))
         outcome.by_source[(source, letter.reason)] += 1
         span = trace.get_current_span()

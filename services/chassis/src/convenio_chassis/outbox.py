@@ -62,10 +62,11 @@ def encode_headers(headers: list[tuple[str, bytes]]) -> str:
     return json.dumps([[k, base64.b64encode(v).decode()] for k, v in headers])
 
 
-def outbox_values(event: Event, *, source: str) -> dict[str, Any]:
+def outbox_values(event: Event, *, source: str, event_id: str | None = None) -> dict[str, Any]:
     """The column values of an outbox row carrying ``event`` to its catalogued topic, with the
-    current trace: plain values, so a batch's rows can be inserted in one statement."""
-    record = encode(event, source=source, trace_headers=current_trace_headers())
+    current trace: plain values, so a batch's rows can be inserted in one statement.
+    ``event_id`` is the ``ce_id`` (a new UUIDv7 when not given)."""
+    record = encode(event, source=source, event_id=event_id, trace_headers=current_trace_headers())
     return {
         "topic": topic_for(event.event_type).name,
         "key": record.key,

@@ -69,14 +69,22 @@ def rejection_topics() -> tuple[str, ...]:
     return tuple(sorted({topic_for(cls.event_type).name for cls in REJECTION_BY_SERVICE.values()}))
 
 
+REFUSED, DEAD_LETTERED = "refused", "dead_lettered"
+KINDS = (REFUSED, DEAD_LETTERED)
+
+
 @dataclass(frozen=True)
 class Rejection:
+    """A refusal, or a dead-letter notice (ADR 0098) read as one: then ``rejected_event_id``
+    is the record's ``ce_id`` (empty if it had none) and ``message`` says where it was."""
+
     time: dt.datetime
     rejected_event_id: str
     rejected_event_type: str
     reason: str
     message: str
     service: str
+    kind: str = REFUSED
 
 
 async def publish(
@@ -176,7 +184,19 @@ def _rejection(message: Any) -> Rejection | None:
         data = json.loads(message.value)
     except (TypeError, ValueError):
         return None
-    service = headers.get("ce_type", "").split(".")[2:3]
+    ce_type = headers.get("ce_type", "")
+    service = ce_type.split(".")[2:3]
+    if ce_type.endswith(".intake.dead_lettered.v1"):
+        where = (data.get("original_topic"), data.get("original_partition"))
+        return Rejection(
+            time=dt.datetime.fromtimestamp(message.timestamp / 1000, dt.UTC),
+            rejected_event_id=str(data.get("original_event_id") or ""),
+            rejected_event_type=str(data.get("original_event_type") or ""),
+            reason=str(data.get("reason", "")),
+            message="dead-lettered at {}[{}]@{}".format(*where, data.get("original_offset")),
+            service=service[0] if service else "",
+            kind=DEAD_LETTERED,
+        )
     return Rejection(
         time=dt.datetime.fromtimestamp(message.timestamp / 1000, dt.UTC),
         rejected_event_id=str(data.get("rejected_event_id", "")),

@@ -7,7 +7,8 @@ Exit codes (scripts may rely on them):
 - 1: the file has invalid records (nothing was published);
 - 2: wrong usage (unknown option, missing file, unknown type);
 - 3: the broker could not be reached, or a record could not be published;
-- 4: published, but the services refused some records (see ``convenio rejections``).
+- 4: published, but the services refused or dead-lettered some records (see
+  ``convenio rejections``).
 """
 
 from __future__ import annotations
@@ -202,19 +203,28 @@ def publish(
         if (wait > 0 and todo)
         else []
     )
-    reasons: dict[str, int] = {}
-    for r in refused:
-        reasons[r.reason] = reasons.get(r.reason, 0) + 1
+    by_kind = {kind: [r for r in refused if r.kind == kind] for kind in broker.KINDS}
+    told = {kind: {r.rejected_event_id for r in found} for kind, found in by_kind.items()}
     summary |= {
         "published": published,
         "seconds": round(elapsed, 3),
         "records_per_second": round(published / elapsed) if elapsed > 0 else None,
-        "refused": len({r.rejected_event_id for r in refused}),
-        "refused_by_reason": dict(sorted(reasons.items())),
-        "accepted_so_far": published - len({r.rejected_event_id for r in refused}),
+        "refused": len(told[broker.REFUSED]),
+        "refused_by_reason": _by_reason(by_kind[broker.REFUSED]),
+        "dead_lettered": len(told[broker.DEAD_LETTERED]),
+        "dead_lettered_by_reason": _by_reason(by_kind[broker.DEAD_LETTERED]),
+        "accepted_so_far": published - len(set().union(*told.values())),
     }
     _summary(summary, as_json)
     raise typer.Exit(Exit.REFUSED if refused else Exit.OK)
+
+
+def _by_reason(found: list[broker.Rejection]) -> dict[str, int]:
+    """Records (distinct ce_ids: the relay publishes at least once) by reason."""
+    reasons: dict[str, set[str]] = {}
+    for r in found:
+        reasons.setdefault(r.reason, set()).add(r.rejected_event_id)
+    return {reason: len(ids) for reason, ids in sorted(reasons.items())}
 
 
 def _summary(summary: dict[str, Any], as_json: bool) -> None:
@@ -268,10 +278,11 @@ def rejections(
         for r in found:
             print(json.dumps({**r.__dict__, "time": r.time.isoformat()}))
     else:
-        table = Table("time", "ce_id", "type", "reason", "message", title="refusals")
+        table = Table("time", "kind", "ce_id", "type", "reason", "message", title="refusals")
         for r in found:
             table.add_row(
                 r.time.isoformat(timespec="seconds"),
+                r.kind,
                 r.rejected_event_id,
                 records.short_name(r.rejected_event_type),
                 r.reason,
