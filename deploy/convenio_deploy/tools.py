@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5"
@@ -71,7 +72,7 @@ def promtool_path() -> Path:
 def _download_deb(package: str, into: Path) -> Path:
     apt = shutil.which("apt-get")
     if apt is None:
-        raise SystemExit(f"installing promtool needs apt-get (Debian's {package} package)")
+        raise SystemExit(f"downloading Debian's {package} package needs apt-get")
     download = [apt, "download", "-q", package]
     if subprocess.run(download, cwd=into, check=False, capture_output=True).returncode != 0:
         # A fresh machine may have no package lists yet.
@@ -83,25 +84,35 @@ def _download_deb(package: str, into: Path) -> Path:
     return debs[-1]
 
 
+def _unpack_debs(packages: Sequence[str], work: Path) -> tuple[Path, list[str]]:
+    """Debian's ``packages`` downloaded and unpacked together under ``work/root``, not
+    installed, so no maintainer script runs (the prometheus package's would start a server).
+    Returns the root and the names of the .deb files."""
+    dpkg_deb = shutil.which("dpkg-deb")
+    if dpkg_deb is None:
+        raise SystemExit(f"unpacking {', '.join(packages)} needs dpkg-deb (Debian's dpkg)")
+    root, names = work / "root", []
+    for package in packages:
+        deb = _download_deb(package, work)
+        subprocess.run([dpkg_deb, "-x", str(deb), str(root)], check=True)
+        names.append(deb.name)
+    return root, names
+
+
 def install_promtool() -> Path:
     """Idempotent: unpacks promtool only when it is not cached yet."""
     path = promtool_path()
     if path.exists():
         return path
-    dpkg_deb = shutil.which("dpkg-deb")
-    if dpkg_deb is None:
-        raise SystemExit("installing promtool needs dpkg-deb (Debian's dpkg)")
     with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch)
-        deb = _download_deb(PROMTOOL_PACKAGE, work)
-        subprocess.run([dpkg_deb, "-x", str(deb), str(work / "root")], check=True)
-        unpacked = work / "root" / "usr" / "bin" / "promtool"
+        root, [deb] = _unpack_debs((PROMTOOL_PACKAGE,), Path(scratch))
+        unpacked = root / "usr" / "bin" / "promtool"
         if not unpacked.exists():
-            raise SystemExit(f"{deb.name} ships no usr/bin/promtool")
+            raise SystemExit(f"{deb} ships no usr/bin/promtool")
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(unpacked, path.with_suffix(".partial"))
         path.with_suffix(".partial").replace(path)
-        (path.parent / "from").write_text(deb.name + "\n")
+        (path.parent / "from").write_text(deb + "\n")
     return path
 
 
@@ -162,16 +173,9 @@ def install_kcat() -> Path:
     path = kcat_path()
     if path.exists():
         return path
-    dpkg_deb = shutil.which("dpkg-deb")
-    if dpkg_deb is None:
-        raise SystemExit("installing kcat needs dpkg-deb (Debian's dpkg)")
     root = CACHE / "kcat"
     with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch)
-        partial = work / "root"
-        for package in KCAT_PACKAGES:
-            deb = _download_deb(package, work)
-            subprocess.run([dpkg_deb, "-x", str(deb), str(partial)], check=True)
+        partial, _debs = _unpack_debs(KCAT_PACKAGES, Path(scratch))
         if not (partial / "usr" / "bin" / "kcat").exists():
             raise SystemExit("Debian's kcat package ships no usr/bin/kcat")
         shutil.rmtree(root, ignore_errors=True)
