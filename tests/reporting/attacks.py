@@ -136,8 +136,13 @@ class Feed:
     def of(cls, records: Iterable[Mapping[str, Any]], method: Method) -> Feed:
         feed = cls(method)
         for record in records:
+            # A withheld rate says its perturbed numerator was 1..k-1 OR its perturbed
+            # denominator below k: which, it does not say, so it bounds neither side alone.
+            # (Reading it as both once "recovered" a count the feed never narrowed: the rate
+            # was withheld for its denominator.)
+            either = record["suppressed"] and BY_CODE[record["indicator"]].kind is Kind.RATIO
             for q, value in quantities(record):
-                interval = method.knows(value)
+                interval = Interval(0, INF) if either else method.knows(value)
                 feed.sources.setdefault(q, []).append(interval)
                 if value is None or method.perturbed:
                     feed.withheld_somewhere.add(q)
